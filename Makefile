@@ -1,0 +1,47 @@
+# storylens — set-up and everyday commands. Everything installs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+DEMO_DB := out/demo.db
+
+.PHONY: install demo test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# The main job on our example corpus: ingest every format, then list what was read.
+demo: $(STAMP)
+	@mkdir -p out
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/storylens ingest examples --db $(DEMO_DB) --profiles examples/outlets.toml
+	$(BIN)/storylens articles --db $(DEMO_DB)
+	$(BIN)/storylens articles --db $(DEMO_DB) --format csv -o out/articles.csv
+	@echo "report: out/articles.csv (store: $(DEMO_DB))"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do \
+	  case $$script in */common.py) continue;; esac; \
+	  echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) out build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Renderers: the same data as terminal tables, JSON Lines, CSV, Parquet, Markdown, HTML."""

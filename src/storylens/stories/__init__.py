@@ -1,0 +1,1 @@
+"""Grouping articles: copies and lineage, stories."""
