@@ -8,7 +8,9 @@ arrival order are deterministic.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,7 +19,13 @@ from storylens.errors import InputError
 from storylens.extract import ExtractOptions, extract
 from storylens.model import Article
 from storylens.readers import ReadOptions, read_inputs
-from storylens.readers.base import RawDocument, ReadFailure, ReadSkip
+from storylens.readers.base import (
+    RawDocument,
+    ReadCheckpoint,
+    ReadFailure,
+    ReadSkip,
+    ValidatorUpdate,
+)
 from storylens.store.sqlite import AddResult, SQLiteStore
 
 
@@ -47,11 +55,13 @@ class IngestReport:
 
 
 Extracted = tuple[RawDocument, Article | None, str | None]
-Passed = ReadFailure | ReadSkip
+Passed = ReadFailure | ReadSkip | ReadCheckpoint
 
 
-def _extract_one(args: tuple[RawDocument, ExtractOptions]) -> Extracted:
-    raw, options = args
+def _extract_one(item: tuple[RawDocument | Passed, ExtractOptions]) -> Extracted | Passed:
+    raw, options = item
+    if not isinstance(raw, RawDocument):
+        return raw
     try:
         return raw, extract(raw, options), None
     except InputError as exc:
@@ -63,27 +73,33 @@ def _extract_one(args: tuple[RawDocument, ExtractOptions]) -> Extracted:
 def extract_all(
     docs: Iterable[RawDocument | Passed], options: ExtractOptions, jobs: int = 1
 ) -> Iterator[Extracted | Passed]:
-    """Extract every raw document, in input order, in `jobs` processes."""
+    """Extract every raw document, in input order, in `jobs` processes.
+
+    Results come out in exactly the order the inputs went in, failures, skips and
+    checkpoints included (a checkpoint must follow what it covers).
+    """
+    work = ((doc, options) for doc in docs)
     if jobs <= 1:
-        for doc in docs:
-            yield _extract_one((doc, options)) if isinstance(doc, RawDocument) else doc
+        yield from map(_extract_one, work)
         return
-    failures: list[Passed] = []
-
-    def work() -> Iterator[tuple[RawDocument, ExtractOptions]]:
-        for doc in docs:
-            if isinstance(doc, RawDocument):
-                yield doc, options
-            else:
-                failures.append(doc)
-
+    # Reading stays in this thread (readers may use the store, e.g. HTTP validators);
+    # only extraction goes to the workers, a bounded number of documents ahead.
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
-        for result in pool.imap(_extract_one, work(), chunksize=4):
-            while failures:
-                yield failures.pop(0)
-            yield result
-    yield from failures
+        pending: deque[Callable[[], Extracted | Passed]] = deque()
+        for item in work:
+            if isinstance(item[0], RawDocument):
+                pending.append(pool.apply_async(_extract_one, (item,)).get)
+            else:
+                pending.append(functools.partial(_identity, item[0]))
+            while len(pending) > jobs * 4:
+                yield pending.popleft()()
+        while pending:
+            yield pending.popleft()()
+
+
+def _identity(item: Passed) -> Passed:
+    return item
 
 
 def ingest(
@@ -106,6 +122,8 @@ def ingest(
         docs = read_inputs(targets, read_options)
         for item in extract_all(docs, extract_options, jobs):
             event = _store_one(store, item, run_id)
+            if event is None:
+                continue
             _count(report, event)
             if on_event:
                 on_event(event)
@@ -114,7 +132,14 @@ def ingest(
     return report
 
 
-def _store_one(store: SQLiteStore, item: Extracted | Passed, run_id: int) -> IngestEvent:
+def _remember(store: SQLiteStore, update: ValidatorUpdate) -> None:
+    store.put_validators(update.url, update.etag, update.last_modified, update.status)
+
+
+def _store_one(store: SQLiteStore, item: Extracted | Passed, run_id: int) -> IngestEvent | None:
+    if isinstance(item, ReadCheckpoint):
+        _remember(store, item.update)
+        return None
     if isinstance(item, ReadSkip):
         return IngestEvent("skipped", item.source, reason=item.reason)
     if isinstance(item, ReadFailure):
@@ -125,6 +150,8 @@ def _store_one(store: SQLiteStore, item: Extracted | Passed, run_id: int) -> Ing
         store.record_failure(run_id, raw.source, reason or "unknown error")
         return IngestEvent("failed", raw.source, reason=reason)
     result: AddResult = store.add(article, raw)
+    if raw.validators is not None:
+        _remember(store, raw.validators)
     return IngestEvent(
         result.status, raw.source, result.article_id, duplicate_of=result.duplicate_of
     )

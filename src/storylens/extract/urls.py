@@ -78,6 +78,8 @@ def domain_of(url: str | None) -> str | None:
     if not host:
         return None
     host = host.lower().rstrip(".")
+    if _is_ip(host) or "." not in host:
+        return host  # an address or "localhost": nothing to shorten
     labels = host.split(".")
     if len(labels) >= 3 and ".".join(labels[-2:]) in _MULTI_PART_SUFFIXES:
         return ".".join(labels[-3:])
@@ -90,3 +92,13 @@ def country_of(domain: str | None) -> str | None:
         return None
     tld = domain.rsplit(".", 1)[-1]
     return tld if len(tld) == 2 else None
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -13,13 +13,23 @@ import gzip
 import importlib
 import io
 import os
+import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from storylens.readers.base import RawDocument, ReadFailure, ReadResult, ReadStream, ValidatorCache
+from storylens.readers.base import (
+    FetchResult,
+    RawDocument,
+    ReadCheckpoint,
+    ReadFailure,
+    ReadResult,
+    ReadStream,
+    ValidatorCache,
+)
 
 __all__ = [
     "FORMATS",
@@ -48,7 +58,7 @@ _SNIFF_BYTES = 4096
 class Fetcher(Protocol):
     """Fetches a URL into a raw document (see `storylens.readers.url`)."""
 
-    def fetch(self, url: str) -> ReadResult: ...
+    def fetch(self, url: str) -> FetchResult: ...
 
 
 @dataclass(slots=True)
@@ -66,7 +76,7 @@ class ReadOptions:
         if self.fetcher is None:
             from storylens.readers.url import UrlFetcher
 
-            self.fetcher = UrlFetcher(validators=self.validators)
+            self.fetcher = UrlFetcher(validators=self.validators, defer_validators=True)
         return self.fetcher
 
 
@@ -84,7 +94,7 @@ def detect_format(name: str, head: bytes) -> str:
         return "warc"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lower.endswith((".jsonl", ".ndjson", ".jsonlines")) or (
-        lower.endswith(".json") and stripped.startswith(b"{")
+        lower.endswith(".json") and stripped.startswith((b"{", b"["))
     ):
         return "jsonl"
     if lower.endswith(".csv"):
@@ -119,12 +129,15 @@ def read_stream(stream: IO[bytes], source: str, options: ReadOptions | None = No
         buffered = _peekable(gzip.GzipFile(fileobj=buffered))
         try:
             inner_head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             yield ReadFailure(source, f"corrupt gzip data ({exc})")
             return
         fmt = options.format or detect_format(source, inner_head)
     module = importlib.import_module(FORMATS[fmt])
-    yield from module.read(buffered, source, options)
+    try:
+        yield from module.read(buffered, source, options)
+    except (EOFError, zlib.error) as exc:  # gzip damage past the first block
+        yield ReadFailure(source, f"corrupt gzip data ({exc})")
 
 
 def _peekable(stream: IO[bytes] | gzip.GzipFile) -> io.BufferedReader:
@@ -199,7 +212,23 @@ def _read_url(url: str, options: ReadOptions) -> ReadStream:
         yield fetched
         return
     module = importlib.import_module(FORMATS[fmt])
-    yield from module.read(io.BytesIO(fetched.data), url, options)
+    data = _with_http_charset(fetched.data, fetched.encoding) if fmt == "feed" else fetched.data
+    yield from module.read(io.BytesIO(data), url, options)
+    if fetched.validators is not None:
+        yield ReadCheckpoint(url, fetched.validators)
+
+
+_XML_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.IGNORECASE)
+
+
+def _with_http_charset(data: bytes, charset: str | None) -> bytes:
+    """XML that declares no encoding takes the HTTP header's charset: transcode to UTF-8."""
+    if not charset or charset.lower() in ("utf-8", "utf8") or _XML_DECLARED_ENCODING.match(data):
+        return data
+    try:
+        return data.decode(charset).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return data
 
 
 def read_bytes(data: bytes, source: str, options: ReadOptions | None = None) -> list[ReadResult]:

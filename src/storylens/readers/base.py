@@ -21,6 +21,16 @@ MediaType = Literal["text/html", "text/plain", "record"]
 
 
 @dataclass(frozen=True, slots=True)
+class ValidatorUpdate:
+    """HTTP validators to remember for `url` once what was fetched is safely stored."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
 class RawDocument:
     """One document as read, before extraction.
 
@@ -39,6 +49,9 @@ class RawDocument:
     encoding: str | None = None
     hints: Mapping[str, Any] = field(default_factory=dict)
     hint_source: str = "record"
+    # Set on fetched documents: remembered only after the article is stored, so an
+    # interrupted ingest re-fetches instead of being told "304 Not Modified".
+    validators: ValidatorUpdate | None = None
 
     @property
     def sha256(self) -> str:
@@ -67,7 +80,17 @@ class ReadSkip:
         return f"{self.source}: {self.reason}"
 
 
-ReadResult = RawDocument | ReadFailure | ReadSkip
+@dataclass(frozen=True, slots=True)
+class ReadCheckpoint:
+    """Everything before this item in the stream came from `update.url`: once it is
+    stored, remember the validators (a feed is marked read only after its entries)."""
+
+    source: str
+    update: ValidatorUpdate
+
+
+FetchResult = RawDocument | ReadFailure | ReadSkip
+ReadResult = RawDocument | ReadFailure | ReadSkip | ReadCheckpoint
 ReadStream = Iterator[ReadResult]
 
 
