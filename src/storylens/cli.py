@@ -85,6 +85,14 @@ def extraction_options(func: F) -> F:
                 show_default=True,
                 help="Seconds per HTML page before giving up on it.",
             ),
+            click.option(
+                "--request-interval",
+                type=click.FloatRange(0),
+                default=1.0,
+                show_default=True,
+                help="Seconds between requests to one host.",
+            ),
+            click.option("--user-agent", metavar="UA", help="User agent for fetching URLs."),
         ]
     ):
         func = option(func)
@@ -99,6 +107,8 @@ def _options(
     columns: tuple[str, ...],
     no_fetch_linked: bool,
     time_limit: float,
+    request_interval: float,
+    user_agent: str | None,
 ) -> tuple[ReadOptions, ExtractOptions]:
     if tz:
         try:
@@ -116,7 +126,11 @@ def _options(
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="--profiles") from exc
     read_options = ReadOptions(
-        format=input_format, columns=mapping, fetch_linked=not no_fetch_linked
+        format=input_format,
+        columns=mapping,
+        fetch_linked=not no_fetch_linked,
+        request_interval=request_interval,
+        user_agent=user_agent,
     )
     extract_options = ExtractOptions(
         default_tz=tz, profiles=loaded, outlet=outlet, time_limit=time_limit

@@ -70,13 +70,20 @@ class ReadOptions:
     fetch_linked: bool = True  # feeds: fetch the page when an entry carries only a summary
     fetcher: Fetcher | None = None  # used for URLs and linked pages; built lazily
     validators: ValidatorCache | None = None  # conditional GET across runs (the store)
+    request_interval: float = 1.0  # seconds between requests to one host
+    user_agent: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def get_fetcher(self) -> Fetcher:
         if self.fetcher is None:
-            from storylens.readers.url import UrlFetcher
+            from storylens.readers.url import DEFAULT_USER_AGENT, UrlFetcher
 
-            self.fetcher = UrlFetcher(validators=self.validators, defer_validators=True)
+            self.fetcher = UrlFetcher(
+                validators=self.validators,
+                defer_validators=True,
+                min_interval=self.request_interval,
+                user_agent=self.user_agent or DEFAULT_USER_AGENT,
+            )
         return self.fetcher
 
 
