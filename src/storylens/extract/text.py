@@ -16,7 +16,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -64,7 +64,7 @@ def normalize_text(text: str) -> str:
     text = _CONTROL.sub("", text)
     paragraphs = []
     for line in text.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
+        line = HORIZONTAL_SPACE.sub(" ", line).strip()
         if line:
             paragraphs.append(line)
     return "\n\n".join(paragraphs)

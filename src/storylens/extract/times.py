@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import email.utils
 import re
+import warnings
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,10 @@ __all__ = [
     "resolve_zone",
     "zone_by_name",
 ]
+
+
+def _split(words: str) -> list[str]:
+    return words.split()
 
 
 def _fixed(hours: float) -> timezone:
@@ -52,6 +57,8 @@ _ZONE_TABLE: dict[str, list[tuple[tzinfo, tuple[str, ...]]]] = {
     "CET": [(_fixed(1), ())],
     "CEST": [(_fixed(2), ())],
     "MEZ": [(_fixed(1), ())],
+    "MET": [(_fixed(1), ())],
+    "MEST": [(_fixed(2), ())],
     "MESZ": [(_fixed(2), ())],
     "EET": [(_fixed(2), ())],
     "EEST": [(_fixed(3), ())],
@@ -84,7 +91,18 @@ _ZONE_TABLE: dict[str, list[tuple[tzinfo, tuple[str, ...]]]] = {
     "PST": [(_fixed(-8), ())],
     "PDT": [(_fixed(-7), ())],
     "AST": [(_fixed(-4), ()), (_fixed(3), ("sa", "ae", "qa", "kw", "bh", "iq"))],
+    "ADT": [(_fixed(-3), ())],
+    "NST": [(_fixed(-3.5), ())],
+    "NDT": [(_fixed(-2.5), ())],
+    "AKST": [(_fixed(-9), ())],
+    "AKDT": [(_fixed(-8), ())],
+    "HST": [(_fixed(-10), ())],
+    "HDT": [(_fixed(-9), ())],
+    "WITA": [(_fixed(8), ())],
+    "WIT": [(_fixed(9), ())],
     "ET": [(ZoneInfo("America/New_York"), ())],
+    "MT": [(ZoneInfo("America/Denver"), ())],
+    "AET": [(ZoneInfo("Australia/Sydney"), ())],
     "CT": [(ZoneInfo("America/Chicago"), ())],
     "PT": [(ZoneInfo("America/Los_Angeles"), ())],
     "SAST": [(_fixed(2), ())],
@@ -97,34 +115,40 @@ _ZONE_TABLE: dict[str, list[tuple[tzinfo, tuple[str, ...]]]] = {
 
 # Month and weekday names of the main news languages, lower-case, mapped to English so
 # dateutil can read them. Longer names first so "mars" does not eat "marsz".
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "January": ("januar", "janvier", "enero", "gennaio", "janeiro", "januari", "styczeń",
-                "stycznia", "января", "январь", "ocak", "jänner", "jan.", "janv.", "ene."),
-    "February": ("februar", "février", "fevrier", "febrero", "febbraio", "fevereiro",
-                 "februari", "lutego", "luty", "февраля", "февраль", "şubat", "feb.", "févr."),
-    "March": ("märz", "maerz", "mars", "marzo", "março", "marco", "maart", "marca",
-              "marzec", "марта", "март", "mart", "mär."),
-    "April": ("avril", "abril", "aprile", "kwietnia", "kwiecień", "апреля", "апрель",
-              "nisan", "avr."),
-    "May": ("mai", "mayo", "maggio", "maio", "mei", "maja", "maj", "мая", "май", "mayıs"),
-    "June": ("juni", "juin", "junio", "giugno", "junho", "czerwca", "czerwiec", "июня",
-             "июнь", "haziran"),
-    "July": ("juli", "juillet", "julio", "luglio", "julho", "lipca", "lipiec", "июля",
-             "июль", "temmuz", "juil."),
-    "August": ("august", "août", "aout", "agosto", "augustus", "sierpnia", "sierpień",
-               "augusti", "августа", "август", "ağustos"),
-    "September": ("septembre", "septiembre", "setiembre", "settembre", "setembro",
-                  "september", "września", "wrzesień", "сентября", "сентябрь", "eylül",
-                  "sept.", "sep."),
-    "October": ("oktober", "octobre", "octubre", "ottobre", "outubro", "października",
-                "październik", "oktobra", "октября", "октябрь", "ekim", "okt.", "oct."),
-    "November": ("november", "novembre", "noviembre", "novembro", "listopada", "listopad",
-                 "ноября", "ноябрь", "kasım", "nov."),
-    "December": ("dezember", "décembre", "decembre", "diciembre", "dicembre", "dezembro",
-                 "december", "grudnia", "grudzień", "декабря", "декабрь", "aralık",
-                 "dez.", "déc.", "dic."),
+_MONTHS: dict[str, list[str]] = {
+    "January": _split(
+        "januar janvier enero gennaio janeiro januari styczeń stycznia января январь ocak "
+        "jänner jan. janv. ene."
+    ),
+    "February": _split(
+        "februar février fevrier febrero febbraio fevereiro februari lutego luty февраля "
+        "февраль şubat feb. févr."
+    ),
+    "March": _split("märz maerz mars marzo março maart marca marzec марта март mart mär."),
+    "April": _split("avril abril aprile kwietnia kwiecień апреля апрель nisan avr."),
+    "May": _split("mai mayo maggio maio mei maja maj мая май mayıs"),
+    "June": _split("juni juin junio giugno junho czerwca czerwiec июня июнь haziran"),
+    "July": _split("juli juillet julio luglio julho lipca lipiec июля июль temmuz juil."),
+    "August": _split(
+        "august août aout agosto augustus sierpnia sierpień augusti августа август ağustos"
+    ),
+    "September": _split(
+        "septembre septiembre setiembre settembre setembro september września wrzesień "
+        "сентября сентябрь eylül sept. sep."
+    ),
+    "October": _split(
+        "oktober octobre octubre ottobre outubro października październik oktobra октября "
+        "октябрь ekim okt. oct."
+    ),
+    "November": _split(
+        "november novembre noviembre novembro listopada listopad ноября ноябрь kasım nov."
+    ),
+    "December": _split(
+        "dezember décembre decembre diciembre dicembre dezembro december grudnia grudzień "
+        "декабря декабрь aralık dez. déc. dic."
+    ),
 }
-_WEEKDAYS = (
+_WEEKDAYS = _split(
     "montag dienstag mittwoch donnerstag freitag samstag sonntag sonnabend "
     "lundi mardi mercredi jeudi vendredi samedi dimanche "
     "lunes martes miércoles miercoles jueves viernes sábado sabado domingo "
@@ -133,7 +157,7 @@ _WEEKDAYS = (
     "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag "
     "måndag tisdag onsdag torsdag fredag lördag söndag mandag tirsdag lørdag søndag "
     "понедельник вторник среда четверг пятница суббота воскресенье"
-).split()
+)
 _MONTH_NAME = {alias: english for english, aliases in _MONTHS.items() for alias in aliases}
 _MONTH_TOKEN = re.compile(
     r"(?<!\w)("
@@ -141,9 +165,13 @@ _MONTH_TOKEN = re.compile(
     + r")(?!\w)",
     re.IGNORECASE,
 )
-_WEEKDAY_TOKEN = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, _WEEKDAYS)) + r")(?!\w),?", re.I)
+_WEEKDAY_TOKEN = re.compile(
+    r"(?<!\w)(?:" + "|".join(map(re.escape, _WEEKDAYS)) + r")(?!\w),?", re.IGNORECASE
+)
 _ENGLISH_MONTH = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?![a-z])", re.I
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?",
+    re.IGNORECASE,
 )
 
 _ZONE_TOKEN = re.compile(
@@ -178,11 +206,13 @@ _DEFAULT_B = datetime(2001, 2, 2)
 _DATE_WORDS = frozenset(
     [a.rstrip(".") for a in _MONTH_NAME]
     + _WEEKDAYS
-    + "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
-    "friday saturday sunday mon tue tues wed thu thur thurs fri sat sun am pm a m p "
-    "st nd rd th er h uhr at on um le el il the of de del à às alle ore om kl klo "
-    "utc gmt".split()
+    + _split(
+        "january february march april may june july august september october november december "
+        "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+        "friday saturday sunday mon tue tues wed thu thur thurs fri sat sun am pm a m p "
+        "st nd rd th er h uhr at on um le el il the of de del à às alle ore om kl klo "
+        "utc gmt"
+    )
     + [name.lower() for name in _ZONE_TABLE]
 )
 _WORD = re.compile(r"[^\W\d_]+")
@@ -276,7 +306,19 @@ def parse_time(
     """
     if not value or not value.strip() or len(value) > 200:
         return None
+    if _RFC2822_SHAPE.match(value):
+        # Feed dates first: RFC 2822 has rules a free-form parser gets wrong ("-0000"
+        # means the zone is unknown, not UTC).
+        parsed = parse_rfc2822(value)
+        if parsed is not None:
+            return parsed
     return parse_iso(value) or _parse_free(value, country, dayfirst) or parse_rfc2822(value)
+
+
+_RFC2822_SHAPE = re.compile(
+    r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"\s+(?:[+-]\d{4}|UT|GMT|Z|[ECMP][SD]T)\s*$"
+)
 
 
 def _take_zone(text: str, country: str | None) -> tuple[str, tzinfo | None, str | None]:
@@ -338,8 +380,11 @@ def _parse_free(value: str, country: str | None, dayfirst: bool | None) -> TimeV
 def _dateutil(text: str, dayfirst: bool) -> datetime | None:
     """dateutil's fuzzy parse, refused when it had to invent the day, month or year."""
     try:
-        first = dateparser.parse(text, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A)
-        second = dateparser.parse(text, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B)
+        with warnings.catch_warnings():
+            # Zone names are resolved before this; dateutil's own guesses are ignored.
+            warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+            first = dateparser.parse(text, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_A)
+            second = dateparser.parse(text, fuzzy=True, dayfirst=dayfirst, default=_DEFAULT_B)
     except (ValueError, OverflowError, TypeError):
         return None
     if (first.year, first.month, first.day) != (second.year, second.month, second.day):
