@@ -18,12 +18,20 @@ SEED_000 = SEEDS / "000_dfa6510828831f01.txt"
 SEED_001 = SEEDS / "001_2675c64fa28e9cb7.txt"
 
 
-def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "storylens", *args],
-        cwd=cwd, input=stdin.decode() if stdin else None, capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=120,
+        cwd=cwd,
+        input=stdin.decode() if stdin else None,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
 
 
@@ -37,7 +45,9 @@ def dumps(tmp_path: Path) -> Path:
         "their lowest point in two decades, and announced a ban on garden hoses from June 1. "
         "Officials said the ban would stay in place until autumn rains refill the reservoirs."
     )
-    (folder / "a.txt").write_text(f"Water ban announced\n\nPublished June 1, 2022 at 09:00 CET\n\n{body}\n")
+    (folder / "a.txt").write_text(
+        f"Water ban announced\n\nPublished June 1, 2022 at 09:00 CET\n\n{body}\n"
+    )
     (folder / "b.txt").write_text(
         f"Hosepipe ban from June\n\nPublished June 1, 2022 at 10:30 CET\n\n{body} More to follow.\n"
     )
@@ -59,7 +69,13 @@ def test_extract_seed_000_json() -> None:
     assert article["byline"] == ["Bhavya Sukheja"]
     assert article["published"]["local"] == "2021-10-24T21:14:00+05:30"
     assert article["published"]["utc"] == "2021-10-24T15:44:00Z"
-    for furniture in ("Advertisement", "Image:", "Reported by", "Updated October", "Published October"):
+    for furniture in (
+        "Advertisement",
+        "Image:",
+        "Reported by",
+        "Updated October",
+        "Published October",
+    ):
         assert furniture not in article["text"]
     assert "raw" not in article and "data" not in article
 
@@ -95,8 +111,13 @@ def test_extract_jsonl_and_text_formats(dumps: Path) -> None:
 
 
 def test_extract_reads_stdin() -> None:
-    result = run("extract", "-", "--format", "jsonl",
-                 stdin=b"A headline\n\nThe body of the article is long enough to read as one.\n")
+    result = run(
+        "extract",
+        "-",
+        "--format",
+        "jsonl",
+        stdin=b"A headline\n\nThe body of the article is long enough to read as one.\n",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["source"] == "<stdin>"
 
@@ -110,8 +131,15 @@ def test_bad_tz_is_a_usage_error(dumps: Path) -> None:
 def test_failures_are_one_line_each_and_the_batch_goes_on(dumps: Path, tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 50)
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = run("extract", str(tmp_path / "binary.txt"), str(dumps / "a.txt"),
-                 str(tmp_path / "empty.txt"), str(tmp_path / "missing.txt"), "--format", "jsonl")
+    result = run(
+        "extract",
+        str(tmp_path / "binary.txt"),
+        str(dumps / "a.txt"),
+        str(tmp_path / "empty.txt"),
+        str(tmp_path / "missing.txt"),
+        "--format",
+        "jsonl",
+    )
     assert result.returncode == 1
     assert len(result.stdout.splitlines()) == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
@@ -129,8 +157,15 @@ def test_ingest_is_idempotent_and_links_copies(dumps: Path, tmp_path: Path) -> N
     second = run("ingest", str(dumps / "*.txt"), "--db", str(db))
     assert "stored 0, already present 3" in second.stdout
 
-    rows = [json.loads(line) for line in run("articles", "--db", str(db), "--format", "jsonl").stdout.splitlines()]
-    assert [r["title"] for r in rows] == ["Water ban announced", "Hosepipe ban from June", "Local team wins cup"]
+    rows = [
+        json.loads(line)
+        for line in run("articles", "--db", str(db), "--format", "jsonl").stdout.splitlines()
+    ]
+    assert [r["title"] for r in rows] == [
+        "Water ban announced",
+        "Hosepipe ban from June",
+        "Local team wins cup",
+    ]
     assert rows[1]["duplicate_of"] == rows[0]["id"]
     assert rows[0]["published"] == "2022-06-01T08:00:00Z"  # CET is UTC+1
 
@@ -148,7 +183,9 @@ def test_ingest_uses_env_db_and_reports_failures(dumps: Path, tmp_path: Path) ->
 def test_articles_csv_and_parquet(dumps: Path, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     run("ingest", str(dumps), "--db", str(db))
-    rows = list(csv.DictReader(io.StringIO(run("articles", "--db", str(db), "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(io.StringIO(run("articles", "--db", str(db), "--format", "csv").stdout))
+    )
     assert len(rows) == 3 and rows[2]["title"] == "Local team wins cup"
 
     out = tmp_path / "articles.parquet"

@@ -19,15 +19,26 @@ TEXT = (
 
 
 def record(**hints: object) -> RawDocument:
-    return RawDocument(source="r.jsonl#1", data=b"{}", media_type="record",
-                       hints={"text": TEXT, **hints}, hint_source="record")
+    return RawDocument(
+        source="r.jsonl#1",
+        data=b"{}",
+        media_type="record",
+        hints={"text": TEXT, **hints},
+        hint_source="record",
+    )
 
 
 def test_record_fields_become_article_fields() -> None:
-    article = extract(record(title=" Power  restored ", authors="Ann Lee; Bo Park",
-                             published="2022-03-06T18:30:00+01:00", external_id="42",
-                             url="https://www.grid.example.com/news/1?utm_medium=rss",
-                             language="en-GB"))
+    article = extract(
+        record(
+            title=" Power  restored ",
+            authors="Ann Lee; Bo Park",
+            published="2022-03-06T18:30:00+01:00",
+            external_id="42",
+            url="https://www.grid.example.com/news/1?utm_medium=rss",
+            language="en-GB",
+        )
+    )
     assert article.title == "Power restored"
     assert article.byline == ("Ann Lee", "Bo Park")
     assert article.published is not None and article.published.utc is not None
@@ -89,7 +100,7 @@ def test_outlet_option_overrides_everything() -> None:
 def test_bad_profile_file_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[outlet]]\nname = \n")
-    with pytest.raises(InputError, match="bad.toml"):
+    with pytest.raises(InputError, match=r"bad\.toml"):
         load_profiles(bad)
 
 

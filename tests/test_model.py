@@ -6,7 +6,11 @@ from storylens.model import Article, Outlet, Provenance, TimeValue, short_hash
 
 
 def test_zone_known_time_is_one_instant() -> None:
-    value = TimeValue("24 Oct 21:14 IST", datetime(2021, 10, 24, 21, 14, tzinfo=timezone(timedelta(hours=5, minutes=30))), "IST")
+    value = TimeValue(
+        "24 Oct 21:14 IST",
+        datetime(2021, 10, 24, 21, 14, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        "IST",
+    )
     assert value.zone_known
     assert value.utc == datetime(2021, 10, 24, 15, 44, tzinfo=UTC)
     assert value.earliest == value.utc

@@ -81,7 +81,9 @@ def test_near_copies_are_linked_to_the_first_not_dropped(tmp_path: Path) -> None
 
 def test_resolve_by_prefix_external_id_and_url(tmp_path: Path) -> None:
     with open_store(tmp_path / "s.db") as store:
-        store.add(article("abcdef0123456789", external_id="ext-1", url="https://www.x.com/a?utm_source=z"))
+        store.add(
+            article("abcdef0123456789", external_id="ext-1", url="https://www.x.com/a?utm_source=z")
+        )
         assert store.resolve("abcdef01") == ["abcdef0123456789"]
         assert store.resolve("ext-1") == ["abcdef0123456789"]
         assert store.resolve("https://x.com/a") == ["abcdef0123456789"]
@@ -114,10 +116,14 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_killing_an_ingest_loses_nothing_reported_and_leaves_no_half_article(tmp_path: Path) -> None:
+def test_killing_an_ingest_loses_nothing_reported_and_leaves_no_half_article(
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "kill.db"
     proc = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", CHILD, str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None
