@@ -10,6 +10,7 @@ from storylens.errors import InputError
 from storylens.extract import ExtractOptions, extract
 from storylens.extract.draft import ArticleDraft
 from storylens.extract.profiles import load_profiles
+from storylens.model import Outlet
 from storylens.readers.base import RawDocument
 
 TEXT = (
@@ -115,3 +116,16 @@ def test_wire_credit_found_in_the_dateline() -> None:
     article = extract(record(text="LONDON (Reuters) - " + TEXT))
     assert article.wire == ("Reuters",)
     assert article.provenance["wire"].detail.startswith("dateline")
+
+
+def test_feed_channel_title_is_a_weak_outlet_guess(tmp_path: Path) -> None:
+    from storylens.extract import outlet_from_feed_title
+
+    assert outlet_from_feed_title("Example News — World") == "Example News"
+    assert outlet_from_feed_title("Reuters") == "Reuters"
+    raw = record(feed_title="Grid Weekly - Top Stories", url="https://gridweekly.example/a")
+    assert extract(raw).outlet == Outlet("Grid Weekly", "gridweekly.example")
+    profiles = tmp_path / "p.toml"
+    profiles.write_text('[[outlet]]\nname = "Grid Weekly Ltd"\ndomain = "gridweekly.example"\n')
+    named = extract(raw, ExtractOptions(profiles=load_profiles(profiles)))
+    assert named.outlet is not None and named.outlet.name == "Grid Weekly Ltd"

@@ -69,7 +69,7 @@ def test_rss_entry_hints() -> None:
         "summary": "<p>The island ferry will not sail until the pier is repaired.</p>",
         "authors": ["Morag Lennox"],
         "published": "Tue, 14 May 2024 07:45:00 +0100",
-        "outlet_name": "Harbour Gazette",
+        "feed_title": "Harbour Gazette",
         "outlet_domain": "harbour-gazette.test",
         "language": "en-GB",
     }
@@ -82,7 +82,7 @@ def test_atom_entry_hints() -> None:
     assert first.hints["authors"] == ["Anjali Rao", "Vikram Shetty"]
     assert first.hints["published"] == "2024-05-14T08:15:00+05:30"
     assert first.hints["updated"] == "2024-05-14T09:00:00+05:30"
-    assert first.hints["outlet_name"] == "Valley Courier"
+    assert first.hints["feed_title"] == "Valley Courier"
     assert first.hints["language"] == "en"
     assert "updated" not in second.hints
 

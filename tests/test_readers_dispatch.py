@@ -70,3 +70,14 @@ def test_gzipped_text_is_read_transparently(tmp_path: Path) -> None:
     (doc,) = list(read_inputs([str(path)]))
     assert not isinstance(doc, ReadFailure)
     assert doc.data == b"Hello from a compressed dump."
+
+
+def test_directory_walk_skips_what_is_not_news(tmp_path: Path) -> None:
+    for name in ("README.md", "LICENSE", "outlets.toml", "logo.png", "store.db", "story.txt"):
+        (tmp_path / name).write_text("Some text that could be mistaken for an article.")
+    sources = [Path(doc.source).name for doc in read_inputs([str(tmp_path)])]
+    assert sources == ["story.txt"]
+    # Named explicitly, a file is always read.
+    assert [Path(d.source).name for d in read_inputs([str(tmp_path / "README.md")])] == [
+        "README.md"
+    ]

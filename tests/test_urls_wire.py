@@ -45,3 +45,10 @@ def test_wire_credits_only_where_they_credit_the_story(text: str, agencies: list
 
 def test_wire_credit_in_byline() -> None:
     assert [n for n, _ in detect_wire("Body.", ("By Associated Press",))] == ["AP"]
+
+
+def test_user_declared_agency_is_credited() -> None:
+    extra = (("MPA", ("MPA", "Meridian Press Agency")),)
+    text = "KORVHAVEN, March 2 (MPA) — A fire broke out.\n\nWith inputs from MPA"
+    assert [n for n, _ in detect_wire(text, (), extra)] == ["MPA"]
+    assert detect_wire(text) == []  # unknown without the profile

@@ -42,6 +42,7 @@ CONFIDENCE: dict[str, float] = {
     "htmldate": 0.5,
     "detected": 0.5,
     "url": 0.4,
+    "feed-title": 0.45,
     "http": 0.3,
     "warc": 0.3,
     "filename": 0.1,
@@ -114,6 +115,10 @@ def apply_hints(draft: ArticleDraft, hints: Any, origin: str) -> None:
             draft.propose(name, value.strip(), origin, f"{origin} field", confidence)
     if hints.get("outlet") and isinstance(hints["outlet"], str):
         draft.propose("outlet_name", hints["outlet"].strip(), origin, f"{origin} field", confidence)
+    feed_title = hints.get("feed_title")
+    if isinstance(feed_title, str) and feed_title.strip():
+        name = outlet_from_feed_title(feed_title)
+        draft.propose("outlet_name", name, origin, "feed channel title", CONFIDENCE["feed-title"])
     url = hints.get("url")
     if isinstance(url, str) and url.strip():
         draft.propose("url", url.strip(), origin, f"{origin} field", confidence)
@@ -135,6 +140,16 @@ def apply_hints(draft: ArticleDraft, hints: Any, origin: str) -> None:
     wire = hints.get("wire")
     if isinstance(wire, str) and agency_name(wire):
         draft.propose("wire", (agency_name(wire),), origin, f"{origin} field", confidence)
+
+
+_FEED_TITLE_SECTION = re.compile(r"\s+(?:[-–—|:»·>]|::)\s+[^-–—|:»·>]{1,40}$")
+
+
+def outlet_from_feed_title(title: str) -> str:
+    """ "Example News — World" -> "Example News": drop one trailing section label."""
+    title = " ".join(title.split())
+    stripped = _FEED_TITLE_SECTION.sub("", title)
+    return stripped if len(stripped) >= 2 else title
 
 
 def _as_time(value: Any, country: str | None) -> TimeValue | None:
@@ -187,7 +202,8 @@ def finish(draft: ArticleDraft, options: ExtractOptions | None = None) -> Articl
                 round(detected[1], 3) * CONFIDENCE["detected"],
             )
 
-    for agency, evidence in detect_wire(text, tuple(draft.get("byline") or ())):
+    byline = tuple(draft.get("byline") or ())
+    for agency, evidence in detect_wire(text, byline, options.profiles.agencies):
         current = tuple(draft.get("wire") or ())
         if agency not in current:
             draft.values["wire"] = (*current, agency)

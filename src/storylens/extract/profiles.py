@@ -10,6 +10,10 @@ times are written in, and optional ways to recognise its inputs when they carry 
     tz = "Asia/Kolkata"
     paths = ["dumps/republic/*"]
     text_markers = ["^Reported by: "]
+
+    [[outlet]]
+    name = "Meridian Press Agency"   # a wire agency: credits "(MPA)", "— MPA" count as wire
+    agency = ["MPA"]
 """
 
 from __future__ import annotations
@@ -31,11 +35,17 @@ class OutletProfile:
     tz: str | None = None
     paths: tuple[str, ...] = ()
     text_markers: tuple[re.Pattern[str], ...] = field(default=())
+    agency: tuple[str, ...] = ()  # a wire agency known by these credits ("MPA")
 
 
 @dataclass(frozen=True, slots=True)
 class OutletProfiles:
     profiles: tuple[OutletProfile, ...] = ()
+
+    @property
+    def agencies(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Agencies the user declared, as (short name, credits) for wire detection."""
+        return tuple((p.agency[0], (*p.agency, p.name)) for p in self.profiles if p.agency)
 
     def match(self, *, domain: str | None, source: str, text: str) -> OutletProfile | None:
         """The first profile whose domain, path glob or text marker fits the input."""
@@ -81,4 +91,14 @@ def _profile(entry: dict[str, Any], name: str) -> OutletProfile:
         tz=entry.get("tz"),
         paths=tuple(entry.get("paths", [])),
         text_markers=markers,
+        agency=_agency(entry.get("agency"), entry["name"], name),
     )
+
+
+def _agency(value: Any, outlet: str, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    credits = [value] if isinstance(value, str) else value
+    if not isinstance(credits, list) or not all(isinstance(c, str) and c for c in credits):
+        raise InputError(name, f"agency for {outlet!r} must be a credit or a list of credits")
+    return tuple(credits)

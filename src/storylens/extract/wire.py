@@ -9,6 +9,8 @@ origin, and is ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import lru_cache
 
 # Canonical short name -> spellings (matched case-sensitively where the short form is
 # an ordinary word in some language).
@@ -41,69 +43,102 @@ AGENCIES: dict[str, tuple[str, ...]] = {
     "SPA": ("SPA",),
 }
 
-_NAME_TO_AGENCY = {alias.lower(): name for name, aliases in AGENCIES.items() for alias in aliases}
-_ALT = "|".join(
-    sorted((re.escape(a) for aliases in AGENCIES.values() for a in aliases), key=len, reverse=True)
-)
-_AGENCY_LIST = rf"(?:{_ALT})(?:\s*(?:/|,|and|&)\s*(?:{_ALT}))*"
 
-# "MOSCOW (Reuters) -", "(AP) —", "NEW DELHI, Oct 24 (PTI):", "Moscow, 24 October, TASS."
-_DATELINE = re.compile(
-    rf"^(?:[A-Z][\w .,'’-]{{0,60}}?\s*)?\(({_AGENCY_LIST})\)\s*[-—–:]"
-    rf"|^[A-Z][A-Z .,'’-]{{1,40}},?\s.{{0,25}}?/?({_AGENCY_LIST})/?\s*[-—–:.]"
-)
-# "— Reuters", "(IANS)", "With inputs from PTI", "Source: TASS", "(AFP)"
-_CLOSING = re.compile(
-    rf"(?:^|[\s(])(?:[-—–]\s*|with inputs? from\s+|source:\s*|inputs? from\s+|courtesy:?\s*)"
-    rf"({_AGENCY_LIST})\s*\)?\.?\s*$"
-    rf"|^\(?({_AGENCY_LIST})\)?\.?$"
-    rf"|^\((?:with inputs? from|reporting by)[^)]*?\b({_AGENCY_LIST})\b[^)]*\)\.?$",
-    re.IGNORECASE,
-)
+class WireDetector:
+    """Credit patterns compiled for one set of agencies (built-in plus the user's)."""
+
+    def __init__(self, agencies: Mapping[str, tuple[str, ...]]) -> None:
+        self.name_of = {
+            alias.lower(): name for name, aliases in agencies.items() for alias in aliases
+        }
+        alt = "|".join(
+            sorted(
+                (re.escape(a) for aliases in agencies.values() for a in aliases),
+                key=len,
+                reverse=True,
+            )
+        )
+        agency_list = rf"(?:{alt})(?:\s*(?:/|,|and|&)\s*(?:{alt}))*"
+        # "MOSCOW (Reuters) -", "(AP) —", "NEW DELHI, Oct 24 (PTI):", "Moscow, 24 October, TASS."
+        self.dateline = re.compile(
+            rf"^(?:[A-Z][\w .,'’-]{{0,60}}?\s*)?\(({agency_list})\)\s*[-—–:]"
+            rf"|^[A-Z][A-Z .,'’-]{{1,40}},?\s.{{0,25}}?/?({agency_list})/?\s*[-—–:.]"
+        )
+        # "— Reuters", "(IANS)", "With inputs from PTI", "Source: TASS", "(AFP)"
+        self.closing = re.compile(
+            r"(?:^|[\s(])"
+            r"(?:[-—–]\s*|with inputs? from\s+|source:\s*|inputs? from\s+|courtesy:?\s*)"
+            rf"({agency_list})\s*\)?\.?\s*$"
+            rf"|^\(?({agency_list})\)?\.?$"
+            rf"|^\((?:with inputs? from|reporting by)[^)]*?\b({agency_list})\b[^)]*\)\.?$",
+            re.IGNORECASE,
+        )
+        self.byline = re.compile(
+            rf"^(?:by\s+)?({agency_list})(?:\s+staff|\s+news)?$", re.IGNORECASE
+        )
+
+    def names(self, match_text: str) -> list[str]:
+        found = []
+        for part in re.split(r"\s*(?:/|,|\band\b|&)\s*", match_text):
+            name = self.name_of.get(part.strip().lower())
+            if name and name not in found:
+                found.append(name)
+        return found
+
+    def detect(self, text: str, byline: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+        """Agencies credited as the story's source, each with the evidence that shows it."""
+        found: dict[str, str] = {}
+        paragraphs = [p for p in text.split("\n\n") if p.strip()]
+        if paragraphs:
+            first = paragraphs[0][:200]
+            match = self.dateline.search(first)
+            if match:
+                for name in self.names(next(g for g in match.groups() if g)):
+                    found.setdefault(name, f"dateline: {match.group(0).strip()}")
+            for para in paragraphs[-2:]:
+                self._closing_credit(para.strip(), found)
+        for name_text in byline:
+            credit = self.byline.match(name_text.strip())
+            if credit:
+                for name in self.names(credit.group(1)):
+                    found.setdefault(name, f"byline: {name_text}")
+        return sorted(found.items())
+
+    def _closing_credit(self, line: str, found: dict[str, str]) -> None:
+        if len(line) > 200:
+            line = line[-120:]
+        closing = self.closing.search(line)
+        if closing:
+            group = next(g for g in closing.groups() if g)
+            for name in self.names(group):
+                found.setdefault(name, f"closing credit: {closing.group(0).strip()}")
+        elif _REUTERS_SIGNOFF.match(line) and "Reuters" in self.name_of.values():
+            found.setdefault("Reuters", f"sign-off: {line[:80]}")
+
+
 _REUTERS_SIGNOFF = re.compile(
     r"^\((?:Reporting|Additional reporting) by [^)]+;\s*Editing by [^)]+\)$"
 )
-_BYLINE = re.compile(rf"^(?:by\s+)?({_AGENCY_LIST})(?:\s+staff|\s+news)?$", re.IGNORECASE)
+_DEFAULT = WireDetector(AGENCIES)
 
 
-def _names(match_text: str) -> list[str]:
-    found = []
-    for part in re.split(r"\s*(?:/|,|\band\b|&)\s*", match_text):
-        name = _NAME_TO_AGENCY.get(part.strip().lower())
-        if name and name not in found:
-            found.append(name)
-    return found
+@lru_cache(maxsize=16)
+def detector_for(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> WireDetector:
+    """The built-in agencies plus the user's (outlet profiles that are agencies)."""
+    if not extra:
+        return _DEFAULT
+    return WireDetector({**AGENCIES, **dict(extra)})
 
 
-def detect_wire(text: str, byline: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def detect_wire(
+    text: str,
+    byline: tuple[str, ...] = (),
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> list[tuple[str, str]]:
     """Agencies credited as the story's source, each with the evidence that shows it."""
-    found: dict[str, str] = {}
-    paragraphs = [p for p in text.split("\n\n") if p.strip()]
-    if paragraphs:
-        first = paragraphs[0][:200]
-        match = _DATELINE.search(first)
-        if match:
-            for name in _names(next(g for g in match.groups() if g)):
-                found.setdefault(name, f"dateline: {match.group(0).strip()}")
-        for para in paragraphs[-2:]:
-            line = para.strip()
-            if len(line) > 200:
-                line = line[-120:]
-            closing = _CLOSING.search(line)
-            if closing:
-                group = next(g for g in closing.groups() if g)
-                for name in _names(group):
-                    found.setdefault(name, f"closing credit: {closing.group(0).strip()}")
-            elif _REUTERS_SIGNOFF.match(line):
-                found.setdefault("Reuters", f"sign-off: {line[:80]}")
-    for name_text in byline:
-        credit = _BYLINE.match(name_text.strip())
-        if credit:
-            for name in _names(credit.group(1)):
-                found.setdefault(name, f"byline: {name_text}")
-    return sorted(found.items())
+    return detector_for(extra).detect(text, byline)
 
 
 def agency_name(text: str) -> str | None:
     """The canonical agency for a credit string ("Associated Press" -> "AP")."""
-    return _NAME_TO_AGENCY.get(text.strip().lower())
+    return _DEFAULT.name_of.get(text.strip().lower())

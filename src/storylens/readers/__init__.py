@@ -155,6 +155,20 @@ def _peekable(stream: IO[bytes] | gzip.GzipFile) -> io.BufferedReader:
     return io.BufferedReader(stream, buffer_size=size)  # type: ignore[arg-type]
 
 
+# Files a directory of news commonly holds beside the articles: skipped when walking a
+# directory (a file named on the command line is always read).
+_NOT_ARTICLES = re.compile(
+    r"^(?:readme|license|licence|copying|changelog|notice|authors)(?:\.\w+)?$"
+    r"|\.(?:toml|ini|cfg|conf|ya?ml|py|sh|js|css|map|lock|db|sqlite3?|db-wal|db-shm|parquet"
+    r"|png|jpe?g|gif|webp|svg|ico|bmp|tiff?|mp[34]|wav|ogg|woff2?|ttf|pdf|zip|tar|7z|exe|bin)$",
+    re.IGNORECASE,
+)
+
+
+def _is_beside_the_news(name: str) -> bool:
+    return bool(_NOT_ARTICLES.search(name))
+
+
 def _expand(target: str) -> Iterator[str | ReadFailure]:
     if target == "-" or is_url(target):
         yield target
@@ -164,7 +178,7 @@ def _expand(target: str) -> Iterator[str | ReadFailure]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith("."):
+                if not name.startswith(".") and not _is_beside_the_news(name):
                     yield str(Path(root) / name)
         return
     if path.exists():

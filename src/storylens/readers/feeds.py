@@ -200,7 +200,9 @@ def _entry_hints(entry: Any, feed: _Feed) -> dict[str, Any]:
         _put(hints, "outlet_name", _plain(origin.get("title")))
         _put(hints, "outlet_domain", domain_of(_web_link(origin.get("href"), None)))
     else:
-        _put(hints, "outlet_name", feed.title)
+        # A channel title ("Example News — World") names a feed, not always the outlet:
+        # a weak guess that an outlet profile or the page's own site name overrides.
+        _put(hints, "feed_title", feed.title)
         _put(hints, "outlet_domain", feed.domain)
     detail = entry.get("summary_detail") or entry.get("title_detail") or {}
     _put(hints, "language", detail.get("language") or feed.language)
