@@ -337,3 +337,18 @@ def test_ambiguous_zone_follows_the_outlets_country() -> None:
     indian = _extract(dump)  # no country: the most common reading in news, India
     assert indian.updated is not None
     assert indian.updated.utc == datetime(2021, 10, 24, 15, 44, tzinfo=UTC)
+
+
+def test_navigation_and_breadcrumb_lines_are_furniture() -> None:
+    dump = (
+        "Harbour works to start in May\n\n"
+        "Home | National | Harbour | Print edition\n\n"
+        "News › Region › Coast\n\n"
+        "The port authority said on Tuesday that dredging of the inner harbour would start "
+        "in May and last about four months, closing two berths to cargo ships.\n\n"
+        "Fishing boats will use a temporary pier on the north side while the work goes on, "
+        "the authority said in a statement.\n"
+    )
+    article = extract(RawDocument(source="d.txt", data=dump.encode(), media_type="text/plain"))
+    assert "Home | National" not in article.text and "News › Region" not in article.text
+    assert article.text.startswith("The port authority said")

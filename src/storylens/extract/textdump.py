@@ -623,10 +623,22 @@ def _is_furniture(line: Line, repeats: Counter[str]) -> bool:
         return True
     if line.chars <= 100 and repeats[_key(text)] > 1:
         return True
+    if line.chars <= 200 and _is_menu(text):
+        return True
     if line.chars <= 160 and _PHOTO_CREDIT_TAIL.search(text) and not line.sentence:
         return True
     # "date 2021-10-25 0", "Comments 12", "1/5": a word or two and numbers.
     return line.chars <= 40 and line.words <= 2 and bool(re.search(r"\d", text))
+
+
+_MENU_SEPARATOR = re.compile(r"\s+[|›»>/•·]\s+|\s*\|\s*")
+
+
+def _is_menu(text: str) -> bool:
+    """Navigation and breadcrumbs: three or more short items between separators
+    ("Home | National | Korvhaven | Print edition", "News › World › Europe")."""
+    items = [item for item in _MENU_SEPARATOR.split(text) if item.strip()]
+    return len(items) >= 3 and all(len(item.split()) <= 3 for item in items)
 
 
 def _header_shaped(line: Line) -> bool:

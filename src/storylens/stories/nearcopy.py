@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash
@@ -32,9 +33,15 @@ def shingles(text: str, size: int = SHINGLE) -> list[bytes]:
     return [" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)]
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> np.ndarray:
+    """The fixed hash permutations, drawn once (drawing them costs as much as hashing)."""
+    return np.asarray(MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32").permutations)
+
+
 def signature(text: str) -> np.ndarray:
     """MinHash signature (uint64[NUM_PERM]) of the text's word shingles."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32", permutations=_permutations())
     parts = shingles(text)
     if parts:
         minhash.update_batch(parts)
