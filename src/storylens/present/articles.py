@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -122,16 +123,13 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
 
 
 def print_table(rows: Iterable[dict[str, Any]], console: Console) -> int:
-    table = Table(show_lines=False, header_style="bold")
-    for name, style in (
-        ("id", "cyan"),
-        ("published", ""),
-        ("outlet", "green"),
-        ("title", ""),
-        ("byline", "dim"),
-        ("lang", ""),
-    ):
-        table.add_column(name, style=style or None, overflow="fold")
+    """A compact listing: ids whole, times in UTC ("~" marks a zone-unknown time)."""
+    table = Table(show_lines=False, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("published (UTC)", no_wrap=True)
+    table.add_column("outlet", style="green", max_width=14, overflow="fold")
+    table.add_column("title", ratio=1, overflow="fold")
+    table.add_column("lang", no_wrap=True)
     count = 0
     for row in rows:
         title = Text(row["title"] or "")
@@ -139,15 +137,21 @@ def print_table(rows: Iterable[dict[str, Any]], console: Console) -> int:
             title.append(f"  (copy of {row['duplicate_of']})", style="dim")
         table.add_row(
             row["id"],
-            (row["published"] or "") + ("" if row["published_zone_known"] is not False else " ?"),
+            _short_time(row["published"], row["published_zone_known"]),
             row["outlet"] or "",
             title,
-            row["byline"],
             row["language"] or "",
         )
         count += 1
     console.print(table)
     return count
+
+
+def _short_time(value: str | None, zone_known: bool | None) -> str:
+    if not value:
+        return ""
+    text = value.replace("T", " ")[:16]
+    return text if zone_known is not False else f"~{text} local"
 
 
 def print_article(
