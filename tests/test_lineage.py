@@ -51,13 +51,13 @@ def syndication_corpus() -> list[Article]:
             "The Chronicle",
             (DATA / "independent-1.txt").read_text().split("\n"),
             90,
-            "Oskarn digs out",
+            "Velmora earthquake: Oskarn villagers dig for survivors",
         ),
         article(
             "Morning Ledger",
             (DATA / "independent-2.txt").read_text().split("\n"),
             400,
-            "Toll rises to 16",
+            "Velmora quake death toll rises to 16",
         ),
     ]
 

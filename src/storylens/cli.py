@@ -16,6 +16,9 @@ import click
 from rich.console import Console
 
 from storylens import __version__
+from storylens.cli_common import EXIT_SOME_FAILED, db_option, existing_store, stderr
+from storylens.cli_stories import COMMANDS as STORY_COMMANDS
+from storylens.cli_stories import report_grouping
 from storylens.errors import InputError
 from storylens.extract import ExtractOptions, extract
 from storylens.extract.profiles import OutletProfiles, load_profiles
@@ -25,23 +28,6 @@ from storylens.readers import FORMATS, ReadOptions, read_inputs
 from storylens.readers.base import RawDocument, ReadFailure
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_SOME_FAILED = 1
-
-
-def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def db_option(func: F) -> F:
-    return click.option(
-        "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        envvar="STORYLENS_DB",
-        default="storylens.db",
-        show_default=True,
-        help="SQLite store (or set STORYLENS_DB).",
-    )(func)
 
 
 def extraction_options(func: F) -> F:
@@ -166,7 +152,7 @@ def extract_command(inputs: tuple[str, ...], fmt: str, **kwargs: Any) -> None:
     for item in _extract_stream(inputs, read_options, extract_options):
         if isinstance(item, str):
             failed += 1
-            _stderr().print(f"[red]error[/red]: {item}", markup=True, highlight=False)
+            stderr().print(f"[red]error[/red]: {item}", markup=True, highlight=False)
             continue
         if fmt == "jsonl":
             click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
@@ -194,7 +180,7 @@ def _extract_stream(
             except InputError as exc:
                 yield str(exc)
         else:
-            _stderr().print(f"skipped: {doc}", markup=False)
+            stderr().print(f"skipped: {doc}", markup=False)
 
 
 @main.command("ingest")
@@ -209,9 +195,16 @@ def _extract_stream(
     help="Extraction processes.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Only the summary line and errors.")
+@click.option(
+    "--group/--no-group",
+    "group",
+    default=True,
+    show_default=True,
+    help="Put the new articles into stories after storing them.",
+)
 @extraction_options
 def ingest_command(
-    inputs: tuple[str, ...], db: Path, jobs: int, quiet: bool, **kwargs: Any
+    inputs: tuple[str, ...], db: Path, jobs: int, quiet: bool, group: bool, **kwargs: Any
 ) -> None:
     """Read, extract and store articles (idempotent: the same input twice adds nothing).
 
@@ -221,7 +214,7 @@ def ingest_command(
     from storylens.store import open_store
 
     read_options, extract_options = _options(**kwargs)
-    err = _stderr()
+    err = stderr()
     with open_store(db) as store:
         progress = None
         task = None
@@ -252,12 +245,19 @@ def ingest_command(
         finally:
             if progress is not None:
                 progress.stop()
+        grouped = None
+        if group and report.stored:
+            from storylens.group import group_new
+
+            grouped = group_new(store)
     linked = f" ({report.linked} linked as copies)" if report.linked else ""
     skipped = f", skipped {len(report.skipped)}" if report.skipped else ""
     click.echo(
         f"stored {report.stored}{linked}, already present {report.present}"
         f"{skipped}, failed {report.failed} — {db}"
     )
+    if grouped is not None:
+        click.echo(report_grouping(grouped))
     if not quiet:
         for line in report.skipped:
             err.print(f"skipped: {line}", markup=False)
@@ -284,13 +284,10 @@ def ingest_command(
 def articles_command(db: Path, fmt: str, output: Path | None, limit: int | None) -> None:
     """List stored articles with their metadata, in arrival order."""
     from storylens.present import articles as present
-    from storylens.store import open_store
 
-    if not db.exists():
-        raise click.UsageError(f"no store at {db} (run `storylens ingest` first)")
     if fmt == "parquet" and output is None:
         raise click.UsageError("--format parquet needs -o FILE")
-    with open_store(db) as store:
+    with existing_store(db) as store:
 
         def rows() -> Iterator[dict[str, Any]]:
             for index, article in enumerate(store.iter_articles()):
@@ -301,7 +298,7 @@ def articles_command(db: Path, fmt: str, output: Path | None, limit: int | None)
         if fmt == "parquet":
             assert output is not None
             count = present.write_parquet(rows(), output)
-            _stderr().print(f"wrote {count} articles to {output}", markup=False)
+            stderr().print(f"wrote {count} articles to {output}", markup=False)
             return
         handle = open(output, "w", encoding="utf-8", newline="") if output else None  # noqa: SIM115
         try:
@@ -331,11 +328,8 @@ def show_command(article: str, db: Path, fmt: str, with_text: bool) -> None:
     ARTICLE is an id, a unique id prefix, an external id or a URL.
     """
     from storylens.present.articles import print_article
-    from storylens.store import open_store
 
-    if not db.exists():
-        raise click.UsageError(f"no store at {db} (run `storylens ingest` first)")
-    with open_store(db) as store:
+    with existing_store(db) as store:
         ids = store.resolve(article)
         if not ids:
             raise click.UsageError(f"no article matches {article!r}")
@@ -358,6 +352,10 @@ def show_command(article: str, db: Path, fmt: str, with_text: bool) -> None:
             print_article(
                 found, Console(), with_text=with_text, duplicate_of=duplicate_of, copies=copies
             )
+
+
+for _command in STORY_COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

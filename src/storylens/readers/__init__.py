@@ -160,7 +160,7 @@ def _peekable(stream: IO[bytes] | gzip.GzipFile) -> io.BufferedReader:
 _NOT_ARTICLES = re.compile(
     r"^(?:readme|license|licence|copying|changelog|notice|authors)(?:\.\w+)?$"
     r"|\.(?:toml|ini|cfg|conf|ya?ml|py|sh|js|css|map|lock|db|sqlite3?|db-wal|db-shm|parquet"
-    r"|png|jpe?g|gif|webp|svg|ico|bmp|tiff?|mp[34]|wav|ogg|woff2?|ttf|pdf|zip|tar|7z|exe|bin)$",
+    r"|png|jpe?g|gif|webp|svg|ico|bmp|tiff?|mp[34]|wav|ogg|woff2?|ttf|pdf|zip|tar|7z)$",
     re.IGNORECASE,
 )
 

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from storylens.extract.urls import canonical_url
 from storylens.model import Article
 from storylens.readers.base import RawDocument
 from storylens.store.migrations import migrate
+from storylens.store.stories import StoryTable
 from storylens.stories import nearcopy
 
 ENV_DB = "STORYLENS_DB"
@@ -65,6 +67,18 @@ class SQLiteStore:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.schema_version = migrate(self.conn)
+        self.stories = StoryTable(self.conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction: everything inside commits together or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
 
     def close(self) -> None:
         self.conn.close()
@@ -92,7 +106,7 @@ class SQLiteStore:
             duplicate_of, similarity = self._find_copy(article, sig, keys)
             if raw is not None:
                 self._put_raw(raw)
-            raw_sha256 = raw.sha256 if raw is not None else article.raw_sha256
+            raw_sha256 = raw.sha256 if raw is not None else self._known_raw(article.raw_sha256)
             self._insert(article, sig, duplicate_of, similarity, raw_sha256)
             conn.executemany(
                 "INSERT OR IGNORE INTO minhash_bands(band, key, article_id) VALUES (?, ?, ?)",
@@ -129,6 +143,13 @@ class SQLiteStore:
             if score >= nearcopy.NEAR_COPY_THRESHOLD:
                 return row["duplicate_of"] or row["id"], round(score, 4)
         return None, None
+
+    def _known_raw(self, sha256: str | None) -> str | None:
+        """An article's raw-input reference, kept only when that input is stored."""
+        if sha256 is None:
+            return None
+        row = self.conn.execute("SELECT 1 FROM raw_inputs WHERE sha256 = ?", (sha256,)).fetchone()
+        return sha256 if row else None
 
     def _put_raw(self, raw: RawDocument) -> None:
         data = raw.data
