@@ -17,6 +17,7 @@ from rich.console import Console
 
 from storylens import __version__
 from storylens.cli_common import EXIT_SOME_FAILED, db_option, existing_store, stderr
+from storylens.cli_quotes import quotes_command
 from storylens.cli_stories import COMMANDS as STORY_COMMANDS
 from storylens.cli_stories import report_grouping
 from storylens.errors import InputError
@@ -354,7 +355,7 @@ def show_command(article: str, db: Path, fmt: str, with_text: bool) -> None:
             )
 
 
-for _command in STORY_COMMANDS:
+for _command in [*STORY_COMMANDS, quotes_command]:
     main.add_command(_command)
 
 

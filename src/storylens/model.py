@@ -220,3 +220,135 @@ def short_hash(*parts: str, length: int = 16) -> str:
     """A stable hex id: the same parts give the same id on every machine."""
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
     return digest[:length]
+
+
+EntityLabel = Literal["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"]
+QuoteKind = Literal["direct", "partial", "indirect"]
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One mention of a person, organisation or place, with its canonical name.
+
+    `canonical` is the fullest name the mention resolves to within the article (or the
+    story, once canonicalised across articles); `role` keeps a title stated next to the
+    name ("Kremlin spokesman", "Russian Deputy Foreign Minister").
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    label: str  # one of EntityLabel; a plain string so other models' labels pass
+    canonical: str
+    role: str | None = None
+    entity_id: str | None = None  # stable id of the canonical entity within the story
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "label": self.label,
+            "canonical": self.canonical,
+            "role": self.role,
+            "entity_id": self.entity_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entity:
+        return cls(
+            article_id=data["article_id"],
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=data["text"],
+            label=data["label"],
+            canonical=data["canonical"],
+            role=data.get("role"),
+            entity_id=data.get("entity_id"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """One attribution: what was said, by whom, how, and through which channel.
+
+    `start`/`end` cover the attributed content; `parts` are the verbatim pieces of it.
+    Direct quote: the text inside the marks, marks excluded; one part, or one per piece
+    when the cue splits the quote or it runs over paragraphs (start/end then run from the
+    first piece to the last). Partial quote (reported speech carrying quoted words:
+    Peskov said it is "impossible" to ...): the reported clause, `parts` the quoted
+    fragments. Indirect speech: the reported clause, no parts.
+
+    `speaker` is the canonical name the speaker mention resolves to (None when
+    unresolved); `speaker_mention` is the text at the speaker span, which may be a
+    pronoun or a title ("he", "the spokesman"). `channel` is the addressee or medium when
+    stated ("Rossiya 1", "reporters"). `group` links renderings of the same quote across
+    outlets and is filled by the matcher.
+    """
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    kind: QuoteKind
+    speaker: str | None = None
+    speaker_mention: str | None = None
+    speaker_start: int | None = None
+    speaker_end: int | None = None
+    cue: str | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    channel: str | None = None
+    channel_start: int | None = None
+    channel_end: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()
+    group: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "speaker": self.speaker,
+            "speaker_mention": self.speaker_mention,
+            "speaker_start": self.speaker_start,
+            "speaker_end": self.speaker_end,
+            "cue": self.cue,
+            "cue_start": self.cue_start,
+            "cue_end": self.cue_end,
+            "channel": self.channel,
+            "channel_start": self.channel_start,
+            "channel_end": self.channel_end,
+            "parts": [list(p) for p in self.parts],
+            "group": self.group,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Quote:
+        def opt_int(key: str) -> int | None:
+            value = data.get(key)
+            return None if value is None else int(value)
+
+        return cls(
+            article_id=data["article_id"],
+            start=int(data["start"]),
+            end=int(data["end"]),
+            text=data["text"],
+            kind=data["kind"],
+            speaker=data.get("speaker"),
+            speaker_mention=data.get("speaker_mention"),
+            speaker_start=opt_int("speaker_start"),
+            speaker_end=opt_int("speaker_end"),
+            cue=data.get("cue"),
+            cue_start=opt_int("cue_start"),
+            cue_end=opt_int("cue_end"),
+            channel=data.get("channel"),
+            channel_start=opt_int("channel_start"),
+            channel_end=opt_int("channel_end"),
+            parts=tuple((int(a), int(b)) for a, b in data.get("parts") or ()),
+            group=data.get("group"),
+        )
