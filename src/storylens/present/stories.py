@@ -158,6 +158,8 @@ def why_lines(
     if not detail:
         return lines
     lines.append(f"probability {detail.get('probability')} (model {detail.get('model')})")
+    if detail.get("vetoed_by"):
+        lines.append(f"join refused by rule: {detail['vetoed_by']}")
     lines.append(f"best similarity {detail.get('similarity')}")
     for name, label in (
         ("shared_entities", "shared names"),

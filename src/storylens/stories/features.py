@@ -74,6 +74,14 @@ _NAME_PREFIX_TEXT = (
 )
 _NAME_PREFIXES = frozenset(_NAME_PREFIX_TEXT.split())
 _NAME_JOINERS = frozenset({"of", "de", "del", "la", "von", "van", "der", "da", "al", "bin"})
+# Capitalised in English (and German) but naming no actor or place: two reports that both
+# say "March" share nothing an event is known by.
+_NOT_NAMES_TEXT = (
+    "january february march april june july august september october november december "
+    "januar februar marz juni juli oktober dezember"
+)
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+_POSSESSIVE = re.compile(r"['’][sS]\b")
 
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|\w+(?:['’\-]\w+)*")
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
@@ -112,6 +120,9 @@ class ArticleFeatures:
     wire: tuple[str, ...] = ()
     outlet: str | None = None
     embedding: np.ndarray | None = field(default=None)
+    # The headline's names, each as the hashed content words (`terms` keys) it is made of,
+    # so a check of whether another text mentions them at all is a subset test.
+    headline_names: tuple[frozenset[int], ...] = ()
 
     @property
     def has_time(self) -> bool:
@@ -227,27 +238,76 @@ def entities(text: str, title: str = "") -> dict[str, str]:
     title-case headline every word is capitalised, so there only words the body also
     capitalises count.
     """
-    body_runs = _capitalised_runs(text)
-    mid_words = {w for name, initial in body_runs if not initial for w in fold(name).split()}
+    body_runs = [(name, initial, name_key(name)) for name, initial in _capitalised_runs(text)]
+    mid_words = {w for _, initial, key in body_runs if not initial for w in key.split()}
     names: dict[str, str] = {}
     if title and _title_case(title):
         for name, _ in _capitalised_runs(title):
             for word in name.split():
-                key = fold(word)
-                if key in mid_words and key not in STOPWORDS:
-                    names.setdefault(key, word)
+                key = name_key(word)
+                if key in names or key not in mid_words:
+                    continue
+                if key not in STOPWORDS and key not in _NOT_NAMES:
+                    names[key] = _bare(word)
         runs = body_runs
     else:
-        runs = _capitalised_runs(title) + body_runs if title else body_runs
-        mid_words |= {w for name, initial in runs if not initial for w in fold(name).split()}
-    for name, initial in runs:
-        key = fold(name)
-        if key in STOPWORDS or len(key) < 2:
+        title_runs = [(name, initial, name_key(name)) for name, initial in _capitalised_runs(title)]
+        runs = title_runs + body_runs
+        mid_words |= {w for _, initial, key in title_runs if not initial for w in key.split()}
+    for name, initial, key in runs:
+        if key in names or key in STOPWORDS or key in _NOT_NAMES or len(key) < 2:
             continue
         if initial and key not in mid_words:
             continue
-        names.setdefault(key, name)
+        names[key] = _bare(name)
     return names
+
+
+def _bare(surface: str) -> str:
+    return _POSSESSIVE.sub("", surface) if "'" in surface or "’" in surface else surface
+
+
+def name_key(name: str) -> str:
+    """Folded, without possessive endings: "George Floyd's" and "George Floyd" are one name."""
+    key = fold(name)
+    return _POSSESSIVE.sub("", key) if "'" in key or "’" in key else key
+
+
+def headline_names(names: Iterable[str], title: str, text: str = "") -> tuple[frozenset[int], ...]:
+    """Names the headline carries, each as the `terms` keys of its words.
+
+    The headline names the event's main actor or place; two reports of one event
+    mention each other's, two same-day events on one topic (two central banks) do not.
+    A sentence-case headline's first word ("Volkswagen recalls ...") is capitalised
+    anyway, so it counts only when the body capitalises it too and never writes it
+    in lower case.
+    """
+    if not title:
+        return ()
+    words = f" {' '.join(_WORD.findall(name_key(title)))} "
+    keys = [key for key in names if f" {key} " in words]
+    first = _WORD.search(title)
+    if first is not None and not _title_case(title):
+        word = _POSSESSIVE.sub("", first.group())
+        key = name_key(word)
+        if (
+            word[0].isupper()
+            and key not in STOPWORDS
+            and key not in _NOT_NAMES
+            and not any(key in k.split() for k in keys)
+            and word in text
+            and re.search(rf"\b{re.escape(word)}\b", text)
+            and not re.search(rf"\b{re.escape(word.lower())}\b", f"{title} {text}")
+        ):
+            keys.append(key)
+    found: list[frozenset[int]] = []
+    for key in keys:
+        terms = frozenset(bucket(w) for w in content_words(key))
+        if terms and terms not in found:
+            found.append(terms)
+    # A word of a longer headline name is no name of its own: in "Reserve Bank of
+    # Australia raises rates" the name is the whole run, not "Bank".
+    return tuple(name for name in found if not any(name < other for other in found))
 
 
 def entity_vector(names: Iterable[str]) -> dict[int, float]:
@@ -342,6 +402,7 @@ def extract_features(article: Article, embedding: np.ndarray | None = None) -> A
         wire=tuple(sorted(article.wire)),
         outlet=article.outlet.name if article.outlet else None,
         embedding=None if embedding is None else np.asarray(embedding, dtype=np.float32),
+        headline_names=headline_names(names, title, article.text),
     )
 
 

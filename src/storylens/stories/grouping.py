@@ -59,10 +59,15 @@ class GroupingConfig:
     use_time: bool = True  # False: no time feature and no time window (count cap only)
     use_embeddings: bool = True  # False: ignore embeddings even when articles carry them
     threshold: float | None = None  # override the models' join threshold
+    # Never join two same-language texts whose headlines name different main actors
+    # (neither text mentions a name from the other's headline): same-day, same-topic,
+    # different events ("ECB raises rates", "Bank of England holds rates") look alike in
+    # every other feature.
+    separate_headline_conflicts: bool = True
     # Never join two same-language texts that both name people or places but share no
-    # name: same-day, same-topic, different events (two central banks, two wildfires)
-    # look alike in every other feature.
-    require_shared_name: bool = True
+    # name word. Off: with the headline rule on it separated no further event on our
+    # sets and cost AllSides recall (see benchmarks/stories.py, the ablation).
+    require_shared_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +235,8 @@ class StoryGrouper:
         ranked.sort(key=lambda item: -item[0])  # stable: ties keep candidate order
         p, story, scores, model = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else None
-        evidence = explain(member, story.view(), scores, model, p, runner_up)
+        veto = _veto(scores, self.config)
+        evidence = explain(member, story.view(), scores, model, p, runner_up, vetoed_by=veto)
         if p >= self._threshold(model):
             self._join(story, member, dense)
             return Assignment(features.article_id, story.key, False, evidence, len(ranked))
@@ -524,8 +530,23 @@ def _pick(models: ModelSet, config: GroupingConfig, scores: Scores) -> PairModel
     return models.get(scores.cross_lingual, use_time, embedding)
 
 
+def _veto(scores: Scores, config: GroupingConfig) -> str | None:
+    """The rule, if any, that keeps an article out of a story whatever the model says.
+
+    Rules hold within one language only: across languages names are translated or
+    transliterated, so their absence means nothing.
+    """
+    if scores.cross_lingual:
+        return None
+    if config.separate_headline_conflicts and scores.values["headline_conflict"]:
+        return "headline_conflict"
+    if config.require_shared_name and scores.values["entity_none"]:
+        return "entity_none"
+    return None
+
+
 def _probability(model: PairModel, scores: Scores, config: GroupingConfig) -> float:
-    if config.require_shared_name and scores.values["entity_none"] and not scores.cross_lingual:
+    if _veto(scores, config) is not None:
         return 0.0
     return model.probability(scores.values)
 
@@ -559,6 +580,7 @@ def _batch_assignments(
             p, j = best[i]
             view = single(profiles[j])
             scores = score(profiles[i], view, frequencies)
-            evidence = explain(profiles[i], view, scores, _pick(models, config, scores), p)
+            model = _pick(models, config, scores)
+            evidence = explain(profiles[i], view, scores, model, p, vetoed_by=_veto(scores, config))
         out.append(Assignment(f.article_id, keys[roots[i]], i in first, evidence, 0))
     return out

@@ -317,6 +317,8 @@ def score(article: Profile, story: StoryView, frequencies: DocumentFrequencies) 
     values["longness"] = min(max(longness, 0.0), 1.0)
     named = len(article.entities) >= MIN_NAMES and min(len(m.entities) for m in close) >= MIN_NAMES
     values["entity_none"] = 1.0 if named and values["entity_max"] == 0.0 else 0.0
+    # Not a model feature: a rule reads it (GroupingConfig.separate_headline_conflicts).
+    values["headline_conflict"] = headline_conflict(a, members)
     near = math.exp(-_whole_days(min(mids))) if mids else 0.0
     values["time_near"] = near
     values["near_entity"] = near * values["entity_max"]
@@ -331,6 +333,33 @@ def score(article: Profile, story: StoryView, frequencies: DocumentFrequencies) 
         cross_lingual=cross,
         ranked_members=ranked,
     )
+
+
+def headline_conflict(a: ArticleFeatures, members: Sequence[Profile]) -> float:
+    """1 when the headlines name different main actors: no member's text mentions a name
+    from the article's headline, and the article mentions none from theirs.
+
+    Taken over the whole story (every recent member in the article's language), not its
+    best match: one member that names the article's actor is enough to call it no
+    conflict. Same-day reports of two events on one topic ("ECB raises rates" and "Bank
+    of England holds rates") look alike in every other feature.
+    """
+    if not a.headline_names:
+        return 0.0
+    terms = a.terms.keys()
+    named = False
+    for m in members:
+        f = m.features
+        if a.language and f.language and f.language != a.language:
+            continue
+        theirs = f.terms.keys()
+        if any(name <= theirs for name in a.headline_names):
+            return 0.0
+        if f.headline_names:
+            named = True
+            if any(name <= terms for name in f.headline_names):
+                return 0.0
+    return 1.0 if named else 0.0
 
 
 # --------------------------------------------------------------------------- the model
@@ -484,6 +513,7 @@ class Evidence:
     time_gap_hours: float | None
     matched: tuple[str, ...]  # ids of the best-matching members, best first
     runner_up: float | None = None  # pair probability of the next-best story
+    vetoed_by: str | None = None  # the rule that set the probability to 0, if one did
 
     def to_dict(self) -> dict[str, Any]:
         def rounded(value: float | None) -> float | None:
@@ -501,6 +531,7 @@ class Evidence:
             "time_gap_hours": rounded(self.time_gap_hours),
             "matched": list(self.matched),
             "runner_up": rounded(self.runner_up),
+            "vetoed_by": self.vetoed_by,
         }
 
 
@@ -523,6 +554,7 @@ def explain(
     probability: float,
     runner_up: float | None = None,
     top: int = 3,
+    vetoed_by: str | None = None,
 ) -> Evidence:
     """Evidence of a decision, read off the scores and the best-matching members."""
     a = article.features
@@ -554,4 +586,5 @@ def explain(
         time_gap_hours=None if scores.time_gap is None else scores.time_gap / 3600.0,
         matched=tuple(m.article_id for m in members),
         runner_up=runner_up,
+        vetoed_by=vetoed_by,
     )
