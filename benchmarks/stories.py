@@ -56,6 +56,7 @@ from storylens.stories.features import (
 )
 from storylens.stories.grouping import GroupingConfig, StoryGrouper, regroup
 from storylens.stories.similarity import (
+    LENGTH_FEATURES,
     TIME_FEATURES,
     DocumentFrequencies,
     ModelSet,
@@ -628,14 +629,7 @@ ABLATION = {
     "rare shared words": ("rare_shared", "rare_shared_top", "rare_shared_top_long"),
     "numbers + quotes": ("numbers", "quotes"),
     "time features": TIME_FEATURES,
-    "length interactions": (
-        "longness",
-        "body_max_long",
-        "body_centroid_long",
-        "entity_max_long",
-        "rare_shared_top_long",
-        "embedding_max_long",
-    ),
+    "length interactions": LENGTH_FEATURES,
 }
 
 

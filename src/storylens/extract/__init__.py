@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import tzinfo
 from typing import Any
 
 from storylens.errors import InputError
@@ -258,8 +257,3 @@ def _prov(source: str, detail: str, confidence: float) -> Provenance:
 def _content_hash(title: str | None, text: str) -> str:
     canonical = " ".join(f"{title or ''}\n{text}".lower().split())
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def zone_for(name: str) -> tzinfo:
-    """Validate a user-given zone name early (CLI `--tz`)."""
-    return zone_by_name(name)

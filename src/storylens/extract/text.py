@@ -68,12 +68,3 @@ def normalize_text(text: str) -> str:
         if line:
             paragraphs.append(line)
     return "\n\n".join(paragraphs)
-
-
-def looks_binary(text: str) -> bool:
-    """Decoded text that is mostly not letters, digits, punctuation or spaces."""
-    sample = text[:20000]
-    if not sample:
-        return False
-    odd = sum(1 for ch in sample if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn"))
-    return odd > len(sample) * 0.05

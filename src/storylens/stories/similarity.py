@@ -78,6 +78,8 @@ INTERACTIONS = ("body_max", "body_centroid", "entity_max", "rare_shared_top", "e
 # between them on a log scale.
 SHORT_TERMS = 60
 LONG_TERMS = 300
+# The length interactions: how long the texts are, and each main similarity times it.
+LENGTH_FEATURES = ("longness", *(f"{name}_long" for name in INTERACTIONS))
 TIME_FEATURES = (
     "time_gap",
     "time_distance",
