@@ -12,7 +12,7 @@ from storylens.cli_common import EXIT_SOME_FAILED, db_option, existing_store, st
 from storylens.model import Article
 
 
-def _read_path(target: str) -> tuple[list[Article], int]:
+def read_path(target: str) -> tuple[list[Article], int]:
     """Articles extracted from a file, directory, glob or URL; and how many inputs failed."""
     from storylens.errors import InputError
     from storylens.extract import ExtractOptions, extract
@@ -35,7 +35,7 @@ def _read_path(target: str) -> tuple[list[Article], int]:
     return articles, failed
 
 
-def _from_store(db: Path, ref: str) -> list[Article]:
+def story_articles(db: Path, ref: str) -> list[Article]:
     """The members of a story, or one article, named by id or unique id prefix."""
     if not db.exists():
         raise click.UsageError(f"{ref!r} is no file, and there is no store at {db}")
@@ -88,9 +88,9 @@ def quotes_command(target: str, db: Path, fmt: str, model: str | None) -> None:
 
     failed = 0
     if target == "-" or "://" in target or Path(target).exists() or any(c in target for c in "*?["):
-        articles, failed = _read_path(target)
+        articles, failed = read_path(target)
     else:
-        articles = _from_store(db, target)
+        articles = story_articles(db, target)
     try:
         nlp = load(model)
     except ModelMissingError as exc:

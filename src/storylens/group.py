@@ -91,13 +91,13 @@ def group_new(
             articles = [a for a in (store.get(i) for i in pending[start : start + BATCH]) if a]
             articles.sort(key=_time_key)
             window = _window(store, articles, config)
-            encoder = _encoder(embeddings, [*articles, *(a for a, _ in window)])
+            encoder = story_encoder(embeddings, [*articles, *(a for a, _ in window)])
             _group_batch(store, articles, window, config, encoder, report)
     report.stories = store.stories.count()
     return report
 
 
-def _encoder(mode: Embeddings, articles: Sequence[Article]) -> Encoder | None:
+def story_encoder(mode: Embeddings, articles: Sequence[Article]) -> Encoder | None:
     """The multilingual encoder when it can matter: on "auto", only for mixed languages.
 
     Embeddings cost far more than everything else grouping does, and within one
@@ -200,7 +200,7 @@ def regroup_all(
     report = GroupReport()
     articles = sorted(store.iter_articles(), key=_time_key)
     with threadpool_limits(1):
-        features = extract_many(articles, _encoder(embeddings, articles))
+        features = extract_many(articles, story_encoder(embeddings, articles))
         assignments = regroup(features, config)
     clusters: dict[str, list[str]] = {}
     for assignment in assignments:

@@ -35,6 +35,8 @@ class ArticleAnalysis:
     article: Article
     entities: tuple[Entity, ...]
     quotes: tuple[Quote, ...]
+    # Sentence spans from the same parse, so later stages need not parse again.
+    sentences: tuple[tuple[int, int], ...] = ()
 
 
 def analyse(
@@ -70,8 +72,9 @@ def analyse(
             article,
             tuple(entities),
             tuple(_named_by_role(rename_speakers(quotes, speakers), entities)),
+            tuple((s.start_char, s.end_char) for s in doc.sents),
         )
-        for (article, _, quotes), entities in zip(per_article, unified, strict=True)
+        for (article, _, quotes), entities, doc in zip(per_article, unified, docs, strict=True)
     ]
 
 
