@@ -15,7 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storylens.compare.model import Comparison, Fact, Framing, TermUse, TimelineEntry
+from storylens.compare.model import (
+    ArticleInfo,
+    Comparison,
+    Fact,
+    Framing,
+    TermUse,
+    TimelineEntry,
+)
 
 __all__ = [
     "FramingFigures",
@@ -57,8 +64,26 @@ def first_line(text: str | None) -> str:
 
 
 def story_title(c: Comparison) -> str:
-    title = next((a.title for a in c.articles if a.title and a.title.strip()), None)
-    return first_line(title) if title else "Story comparison"
+    """The most neutral, most representative headline of the story.
+
+    Not simply the first one: the first publisher may be a tabloid ("TOXIC INFERNO: …").
+    Headlines with fewer loaded terms win, then those sharing the most words with the
+    other headlines, then publication order.
+    """
+    titled = [(i, a) for i, a in enumerate(c.articles) if a.title and a.title.strip()]
+    if not titled:
+        return "Story comparison"
+    loaded = {
+        f.article_id: sum(1 for t in f.headline_terms if t.category != "neutral") for f in c.framing
+    }
+    words = {a.id: set(re.findall(r"[^\W\d_]{3,}", (a.title or "").casefold())) for _, a in titled}
+
+    def key(item: tuple[int, ArticleInfo]) -> tuple[int, int, int]:
+        index, article = item
+        shared = sum(len(words[article.id] & words[o.id]) for _, o in titled if o is not article)
+        return (loaded.get(article.id, 0), -shared, index)
+
+    return first_line(min(titled, key=key)[1].title)
 
 
 # --------------------------------------------------------------------------- times
