@@ -23,7 +23,6 @@ from storylens import __version__
 from storylens.compare.matrix import fact_matrix
 from storylens.compare.model import (
     ArticleInfo,
-    ClaimUnit,
     Comparison,
     Discrepancy,
     DiscrepantValue,
@@ -42,6 +41,7 @@ from storylens.nlp.quote_match import FirstReport, QuoteGroup, Rendering
 from storylens.present.report_json import SCHEMA, comparison_dict, comparison_json, json_schema
 from storylens.present.report_markdown import comparison_markdown, md_escape
 from storylens.present.report_text import render_comparison
+from tests.builders import make_unit as _unit
 from tests.seed_compare import seed_comparison
 
 HOSTILE_TITLE = "Flood [bold]kills[/] 50 | `rm -rf` <script>alert(1)</script> *now*"
@@ -57,24 +57,6 @@ TEXT_B = (
     '"We are doing everything we can," the minister told reporters.\n\n'
     "Officials said the roads to the valley were closed."
 )
-
-
-def _unit(article_id: str, text: str, sentence: str, index: int, **extra: Any) -> ClaimUnit:
-    start = text.index(sentence)
-    end = start + len(sentence)
-    section = extra.pop("section", "body")
-    prefix = "h" if section == "headline" else ""
-    return ClaimUnit(
-        id=f"{article_id}:{prefix}{start}-{end}",
-        article_id=article_id,
-        start=start,
-        end=end,
-        text=sentence,
-        index=index,
-        section=section,
-        paragraph=text[:start].count("\n\n"),
-        **extra,
-    )
 
 
 def hand_comparison() -> Comparison:

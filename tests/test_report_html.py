@@ -24,7 +24,6 @@ from markupsafe import escape
 from storylens.compare.matrix import fact_matrix
 from storylens.compare.model import (
     ArticleInfo,
-    ClaimUnit,
     Comparison,
     Discrepancy,
     DiscrepantValue,
@@ -47,6 +46,7 @@ from storylens.present.report_html import (
     report_assets,
     safe_url,
 )
+from tests.builders import make_unit as _unit
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "out" / "screenshots"
@@ -91,24 +91,6 @@ TEXT_C = (
     "Roads into the valley reopened on Tuesday morning."
 )
 HOSTILE_URL = "javascript:window.__pwned=1"
-
-
-def _unit(article_id: str, text: str, sentence: str, index: int, **extra: Any) -> ClaimUnit:
-    start = text.index(sentence)
-    end = start + len(sentence)
-    section = extra.pop("section", "body")
-    prefix = "h" if section == "headline" else ""
-    return ClaimUnit(
-        id=f"{article_id}:{prefix}{start}-{end}",
-        article_id=article_id,
-        start=start,
-        end=end,
-        text=sentence,
-        index=index,
-        section=section,
-        paragraph=text[:start].count("\n\n"),
-        **extra,
-    )
 
 
 def _span(article_id: str, text: str, needle: str, section: Any = "body") -> Span:

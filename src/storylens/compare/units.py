@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from storylens.compare.model import ClaimUnit, Section
 from storylens.model import Article, Quote
 from storylens.nlp.quote_match import quote_key
-from storylens.nlp.quotemarks import paragraphs
+from storylens.nlp.quotemarks import paragraphs, trim_span
 
 __all__ = ["claim_units", "split_clauses"]
 
@@ -165,7 +165,7 @@ def claim_units(
 
 
 def _headline_spans(title: str) -> list[tuple[int, int]]:
-    start, end = _trim(title, 0, len(title))
+    start, end = trim_span(title, 0, len(title))
     if end <= start or _words(title[start:end]) < 2:
         return []
     pieces = []
@@ -177,10 +177,10 @@ def _headline_spans(title: str) -> list[tuple[int, int]]:
             and _words(right) >= MIN_HEADLINE_CLAUSE_WORDS
             and _has_finite(right)
         ):
-            pieces.append(_trim(title, cut, match.start()))
+            pieces.append(trim_span(title, cut, match.start()))
             cut = match.start() + len(match.group()) - len(match.group().lstrip(",; "))
-            cut = _trim(title, cut, end)[0]
-    pieces.append(_trim(title, cut, end))
+            cut = trim_span(title, cut, end)[0]
+    pieces.append(trim_span(title, cut, end))
     return [p for p in pieces if p[1] > p[0]]
 
 
@@ -213,7 +213,7 @@ def _within_paragraphs(
         for p_start, p_end in paras:
             lo, hi = max(s_start, p_start), min(s_end, p_end)
             if lo < hi:
-                lo, hi = _trim(text, lo, hi)
+                lo, hi = trim_span(text, lo, hi)
                 if lo < hi:
                     out.append((lo, hi))
     return out
@@ -264,9 +264,9 @@ def _split_missed(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if _words(text[match.end() : end]) < 3:
             continue
         boundary = match.start() + len(match.group()) - len(match.group().lstrip('"”’'))
-        pieces.append(_trim(text, cut, boundary))
+        pieces.append(trim_span(text, cut, boundary))
         cut = match.end()
-    pieces.append(_trim(text, cut, end))
+    pieces.append(trim_span(text, cut, end))
     return [p for p in pieces if p[1] > p[0]]
 
 
@@ -274,7 +274,7 @@ def _strip_dateline(text: str, start: int, end: int) -> tuple[int, int]:
     match = _DATELINE.match(text, start, end)
     if match is None:
         return start, end
-    return _trim(text, match.end(), end)
+    return trim_span(text, match.end(), end)
 
 
 def _is_claim(sentence: str) -> bool:
@@ -327,9 +327,9 @@ def split_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for left_end, right_start in sorted(cuts):
         if left_end <= cut:
             continue
-        pieces.append(_trim(text, cut, left_end))
+        pieces.append(trim_span(text, cut, left_end))
         cut = right_start
-    pieces.append(_trim(text, cut, end))
+    pieces.append(trim_span(text, cut, end))
     return [p for p in pieces if p[1] > p[0]]
 
 
@@ -385,14 +385,6 @@ def _paragraph_of(offset: int, paras: Sequence[tuple[int, int]]) -> int:
         if offset < end:
             return index if offset >= start else max(index - 1, 0)
     return max(len(paras) - 1, 0)
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _words(text: str) -> int:

@@ -83,7 +83,8 @@ def _right_flanking(prev: str, nxt: str) -> bool:
     )
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the whitespace at its ends."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -186,7 +187,7 @@ def _pair_doubles(text: str, paras: list[tuple[int, int]]) -> list[QuoteSpan]:
 def _span(
     text: str, open_at: int, close: int, parts: list[tuple[int, int]], closed: bool
 ) -> QuoteSpan:
-    trimmed = tuple(p for p in (_trim(text, a, b) for a, b in parts) if p[1] > p[0])
+    trimmed = tuple(p for p in (trim_span(text, a, b) for a, b in parts) if p[1] > p[0])
     return QuoteSpan(open_at, close, trimmed, closed, single=False)
 
 
@@ -215,7 +216,7 @@ def _pair_singles(text: str, paras: list[tuple[int, int]]) -> list[QuoteSpan]:
                     pass  # voters' rights: a plural possessive, keep looking
                 else:
                     found.append(
-                        QuoteSpan(open_at, i, (_trim(text, open_at + 1, i),), True, single=True)
+                        QuoteSpan(open_at, i, (trim_span(text, open_at + 1, i),), True, single=True)
                     )
                     open_at = None
                     continue
