@@ -134,7 +134,8 @@ def test_command_reports_malformed_lines_and_goes_on() -> None:
     )
     result = CliRunner().invoke(same_fact_command, [], input=text)
     assert result.exit_code == 1
-    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["1", "0"]
+    # one output line per input line: the malformed ones are left empty
+    assert [line.split("\t")[0] for line in result.stdout.splitlines()] == ["1", "", "0", ""]
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 2
     assert "<stdin> line 2" in errors[0] and "found 1 field" in errors[0]
@@ -152,8 +153,8 @@ def test_command_threshold_option() -> None:
 
 
 def test_command_on_empty_input() -> None:
-    for text in ("", "\n\n"):
+    for text, answer in (("", ""), ("\n\n", "\n\n")):
         result = CliRunner().invoke(same_fact_command, [], input=text)
         assert result.exit_code == 0
-        assert result.stdout == ""
+        assert result.stdout == answer  # blank lines answered blank, in place
         assert result.stderr == ""

@@ -12,8 +12,8 @@ from storylens.cli_common import EXIT_SOME_FAILED, stderr
 BATCH = 256  # pairs scored together: texts shared within a batch are encoded once
 
 
-def _pairs(stream: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, str] | str]]:
-    """(line number, pair) for good lines, (line number, reason) for bad ones; blanks skipped."""
+def _pairs(stream: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, str] | str | None]]:
+    """(line number, pair) for good lines, (line number, reason) for bad ones, None for blanks."""
     for number, raw in enumerate(stream, start=1):
         try:
             line = raw.decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
@@ -21,6 +21,7 @@ def _pairs(stream: Iterable[bytes]) -> Iterator[tuple[int, tuple[str, str] | str
             yield number, "not UTF-8"
             continue
         if not line.strip():
+            yield number, None
             continue
         fields = line.split("\t")
         if len(fields) != 2:
@@ -43,8 +44,10 @@ def same_fact_command(threshold: float | None) -> None:
 
     Reads `sentence<TAB>sentence` lines on standard input and writes `label<TAB>score`
     for each: label 1 when the two state the same fact, score the probability of it.
-    A malformed line gets a one-line error on standard error and no output line; the
-    other lines are still answered, and the exit code is 1. Blank lines are skipped.
+    One output line per input line, so the answers paste back beside the pairs: a blank
+    input line gets an empty output line, and so does a malformed one, which also gets a
+    one-line error on standard error; the other lines are still answered, and the exit
+    code is then 1.
     """
     from storylens.compare.same_fact import SameFactJudge, default_judge
 
@@ -59,10 +62,12 @@ def same_fact_command(threshold: float | None) -> None:
 
     stdin = sys.stdin.buffer
     for number, item in _pairs(stdin):
-        if isinstance(item, str):
-            flush()  # keep output in input order around the error
-            bad += 1
-            stderr().print(f"[red]error[/red]: <stdin> line {number}: {item}", markup=True)
+        if not isinstance(item, tuple):
+            flush()  # keep output in input order around the gap
+            click.echo("")
+            if item is not None:
+                bad += 1
+                stderr().print(f"error: <stdin> line {number}: {item}", markup=False)
             continue
         batch.append(item)
         if len(batch) >= BATCH:
