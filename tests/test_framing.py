@@ -293,3 +293,12 @@ def test_seeds_headlines_name_an_institution_the_body_quotes_peskov_for(
         for t in f.attribution_verbs
     }
     assert ("warned", "alarm", "Andrey Rudenko") in verbs
+
+
+def test_a_capitalised_kicker_is_no_headline_source() -> None:
+    from storylens.compare.framing import _headline_source
+
+    assert _headline_source("TOXIC INFERNO: Families flee as blaze rips through port") is None
+    assert _headline_source("BREAKING: Plant fire") is None
+    assert _headline_source("Ukraine cannot be stopped from joining NATO: Kremlin") == "Kremlin"
+    assert _headline_source("NATO: Russia is an adversary") == "NATO"

@@ -383,7 +383,16 @@ def _headline_terms(article: Article, lex: Lexicon) -> tuple[list[TermUse], list
 def _headline_source(title: str) -> str | None:
     """The source a headline names around a colon: "...: Kremlin", "Peskov: ..."."""
     match = _TRAILING_SOURCE.search(title) or _LEADING_SOURCE.match(title)
-    return match.group(1) if match else None
+    if match is None or _is_kicker(match.group(1)):
+        return None
+    return match.group(1)
+
+
+def _is_kicker(name: str) -> bool:
+    """A tabloid label in capitals ("TOXIC INFERNO:", "BREAKING:"), not a source;
+    short acronyms ("NATO", "UN") still name one."""
+    words = name.split()
+    return name.isupper() and (len(words) > 1 or len(name) > 5)
 
 
 # --------------------------------------------------------------------------- notes
