@@ -44,6 +44,7 @@ from storylens.compare.model import (
     Timeline,
 )
 from storylens.model import short_hash
+from storylens.present.report_parts import duration, time_label
 
 __all__ = [
     "ReportView",
@@ -501,25 +502,6 @@ def _runs(
 # --------------------------------------------------------------------------- sections
 
 
-def _time_label(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    zone = moment.tzname() or ""
-    return f"{moment:%Y-%m-%d %H:%M} {zone}".strip()
-
-
-def _duration(seconds: float) -> str:
-    sign = "−" if seconds < 0 else "+"
-    minutes = round(abs(seconds) / 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{sign}{days} d {hours} h"
-    if hours:
-        return f"{sign}{hours} h {mins:02d} min"
-    return f"{sign}{mins} min"
-
-
 def _lag(lag_min: float | None, lag_max: float | None, first: bool) -> str:
     if lag_min is None and lag_max is None:
         return "—" if not first else "first"
@@ -527,8 +509,8 @@ def _lag(lag_min: float | None, lag_max: float | None, first: bool) -> str:
     high = lag_max if lag_max is not None else lag_min
     assert low is not None and high is not None
     if abs(high - low) < 60:
-        return "first" if first and abs(low) < 60 else _duration(low)
-    return f"{_duration(low)} to {_duration(high)}"
+        return "first" if first and abs(low) < 60 else duration(low)
+    return f"{duration(low)} to {duration(high)}"
 
 
 def _article_views(c: Comparison, index: _Index) -> tuple[ArticleView, ...]:
@@ -546,12 +528,12 @@ def _article_views(c: Comparison, index: _Index) -> tuple[ArticleView, ...]:
         entry = entries.get(info.id)
         if entry is not None and entry.earliest is not None:
             if entry.zone_known:
-                time, note = _time_label(entry.earliest), ""
+                time, note = time_label(entry.earliest), ""
             else:
-                time = clean_text(entry.original) or _time_label(entry.earliest)
+                time = clean_text(entry.original) or time_label(entry.earliest)
                 note = (
                     "zone unknown: between "
-                    f"{_time_label(entry.earliest)} and {_time_label(entry.latest)}"
+                    f"{time_label(entry.earliest)} and {time_label(entry.latest)}"
                 )
         else:
             time, note = clean_text(info.published) or "no publication time", ""
@@ -801,9 +783,9 @@ def _timeline(t: Timeline, index: _Index) -> TimelineView:
             and entry.latest is not None
             and (entry.latest - entry.earliest) >= timedelta(minutes=2)
         )
-        when = _time_label(entry.earliest)
+        when = time_label(entry.earliest)
         if interval:
-            when = f"{_time_label(entry.earliest)} – {_time_label(entry.latest)}"
+            when = f"{time_label(entry.earliest)} – {time_label(entry.latest)}"
         rows.append(
             TimelineRow(
                 article=_dom("a", entry.article_id),
