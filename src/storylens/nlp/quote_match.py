@@ -463,13 +463,7 @@ def _variant(a: str, b: str) -> bool:
 
 def _canonical(mine: Marked, theirs: Iterable[str]) -> Marked:
     """My words rewritten to their spelling where a variant of the word is theirs."""
-    known = set(theirs)
-    by_singular: dict[str, str] = {}
-    by_initial: dict[str, list[str]] = {}
-    for word in sorted(known):
-        by_singular.setdefault(_singular(word), word)
-        if len(word) >= 5 and not word.isdigit():
-            by_initial.setdefault(word[0], []).append(word)
+    known, by_singular, by_initial = _spellings(frozenset(theirs))
     out: Marked = []
     for word, mark in mine:
         if word not in known:
@@ -479,6 +473,21 @@ def _canonical(mine: Marked, theirs: Iterable[str]) -> Marked:
             word = found or word
         out.append((word, mark))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _spellings(
+    known: frozenset[str],
+) -> tuple[frozenset[str], dict[str, str], dict[str, tuple[str, ...]]]:
+    """A vocabulary indexed by singular and by initial, built once per vocabulary: a
+    story's renderings are aligned to the same few vocabularies thousands of times."""
+    by_singular: dict[str, str] = {}
+    by_initial: dict[str, list[str]] = {}
+    for word in sorted(known):
+        by_singular.setdefault(_singular(word), word)
+        if len(word) >= 5 and not word.isdigit():
+            by_initial.setdefault(word[0], []).append(word)
+    return known, by_singular, {k: tuple(v) for k, v in by_initial.items()}
 
 
 def _find(chunk: Sequence[str], seq: Sequence[str], start: int) -> int:
@@ -641,13 +650,17 @@ class _Similarity:
                 rows.append(index[window])
             self.windows.append(rows)
         self.vectors = encoder.encode(texts) if texts else None
+        # each form's window vectors gathered once: pairs are scored many more times
+        self.rows = (
+            [np.ascontiguousarray(self.vectors[w]) for w in self.windows]
+            if self.vectors is not None
+            else []
+        )
 
     def __call__(self, i: int, j: int) -> float | None:
         if self.vectors is None:
             return None
-        left = self.vectors[self.windows[i]]
-        right = self.vectors[self.windows[j]]
-        return float(np.max(left @ right.T))
+        return float(np.max(self.rows[i] @ self.rows[j].T))
 
 
 def _share(a: _Form, b: _Form) -> tuple[int, float]:
@@ -667,9 +680,11 @@ _SCRIPTS = (
 )
 
 
+@lru_cache(maxsize=4096)
 def _script(text: str) -> str:
+    letters = sum(ch.isalpha() for ch in text)
     for name, pattern in _SCRIPTS:
-        if len(pattern.findall(text)) * 3 >= sum(ch.isalpha() for ch in text):
+        if len(pattern.findall(text)) * 3 >= letters:
             return name
     return "latin"
 
