@@ -248,6 +248,7 @@ def hand_comparison() -> Comparison:
                     "everything",
                     "loaded",
                     Span(b, quote.start + 13, quote.start + 23, "everything"),
+                    in_quote=True,  # inside the quote, as frame_article marks it
                 ),
             ),
             voices=(

@@ -837,19 +837,6 @@ def _utc_range(low: datetime | None, high: datetime | None, interval: bool) -> s
     return f"{low.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def _quoted_ranges(c: Comparison) -> dict[str, list[tuple[int, int]]]:
-    """Where each article quotes someone in quotation marks (direct quotes, quoted fragments)."""
-    ranges: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for group in c.quote_groups:
-        for rendering in group.renderings:
-            quote = rendering.quote
-            if quote.kind == "direct":
-                ranges[quote.article_id].append((quote.start, quote.end))
-            elif quote.kind == "partial":
-                ranges[quote.article_id].extend(quote.parts)
-    return ranges
-
-
 def _chips(terms: Iterable[TermUse], index: _Index) -> tuple[Chip, ...]:
     grouped: dict[str, list[TermUse]] = defaultdict(list)
     for term in terms:
@@ -875,20 +862,12 @@ def _chips(terms: Iterable[TermUse], index: _Index) -> tuple[Chip, ...]:
 
 
 def _framing(c: Comparison, index: _Index) -> tuple[FramingView, ...]:
-    quoted = _quoted_ranges(c)
     by_article = {f.article_id: f for f in c.framing}
     views = []
     for info in c.articles:
         framing: Framing | None = by_article.get(info.id)
         if framing is None:
             continue
-        spans = quoted.get(info.id, [])
-
-        def inside(term: TermUse, spans: list[tuple[int, int]] = spans) -> bool:
-            return term.span.section != "headline" and any(
-                s <= term.span.start and term.span.end <= e for s, e in spans
-            )
-
         by_category: dict[str, list[TermUse]] = defaultdict(list)
         for verb in framing.attribution_verbs:
             by_category[clean_text(verb.category) or "other"].append(verb)
@@ -913,8 +892,8 @@ def _framing(c: Comparison, index: _Index) -> tuple[FramingView, ...]:
                     (category, _chips(verbs, index))
                     for category, verbs in sorted(by_category.items())
                 ),
-                own_terms=_chips((t for t in framing.loaded_terms if not inside(t)), index),
-                quoted_terms=_chips((t for t in framing.loaded_terms if inside(t)), index),
+                own_terms=_chips((t for t in framing.loaded_terms if not t.in_quote), index),
+                quoted_terms=_chips((t for t in framing.loaded_terms if t.in_quote), index),
                 headline_terms=_chips(framing.headline_terms, index),
                 voices=tuple(voices),
                 quoted_share=max(0.0, min(1.0, framing.quoted_share)),

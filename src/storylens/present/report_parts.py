@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,7 +20,6 @@ from storylens.compare.model import (
     Comparison,
     Fact,
     Framing,
-    TermUse,
     TimelineEntry,
 )
 
@@ -33,7 +32,6 @@ __all__ = [
     "first_line",
     "framing_figures",
     "lag_label",
-    "quoted_ranges",
     "relation_label",
     "short",
     "story_title",
@@ -169,31 +167,16 @@ class FramingFigures:
     notes: tuple[str, ...]
 
 
-def quoted_ranges(c: Comparison) -> dict[str, list[tuple[int, int]]]:
-    """Where each article quotes someone in quotation marks (direct quotes, fragments)."""
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    for group in c.quote_groups:
-        for rendering in getattr(group, "renderings", ()):
-            quote = rendering.quote
-            if quote.kind == "direct":
-                ranges.setdefault(quote.article_id, []).append((quote.start, quote.end))
-            elif quote.kind == "partial":
-                ranges.setdefault(quote.article_id, []).extend(quote.parts)
-    return ranges
-
-
 def framing_figures(c: Comparison) -> list[FramingFigures]:
     """Per article in report order: verbs by category, loaded terms own vs quoted, voices."""
-    quoted = quoted_ranges(c)
     by_article = {f.article_id: f for f in c.framing}
     out = []
     for info in c.articles:
         framing: Framing | None = by_article.get(info.id)
         if framing is None:
             continue
-        spans = quoted.get(info.id, [])
-        own = [t for t in framing.loaded_terms if not _inside(t, spans)]
-        inside = [t for t in framing.loaded_terms if _inside(t, spans)]
+        own = [t for t in framing.loaded_terms if not t.in_quote]
+        inside = [t for t in framing.loaded_terms if t.in_quote]
         voices = sorted(framing.voices, key=lambda v: (-v.share, -v.words, v.speaker))
         out.append(
             FramingFigures(
@@ -213,12 +196,6 @@ def framing_figures(c: Comparison) -> list[FramingFigures]:
             )
         )
     return out
-
-
-def _inside(term: TermUse, spans: Sequence[tuple[int, int]]) -> bool:
-    return term.span.section != "headline" and any(
-        start <= term.span.start and term.span.end <= end for start, end in spans
-    )
 
 
 def _counts(items: Iterable[str]) -> tuple[tuple[str, int], ...]:
