@@ -43,7 +43,6 @@ Figures, all from one run:
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import importlib
 import json
@@ -54,7 +53,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +60,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, SHARED_DATA, machine_info, write_result
-from storylens.model import Article, Outlet, TimeValue, short_hash
+from common import REPO, SHARED_DATA, basil_article, machine_info, write_result
+from storylens.model import Article
 
 GOLD = REPO / "tests" / "data" / "alignment"
 SHARED = SHARED_DATA.parent
@@ -81,35 +79,6 @@ def span_sha(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- articles
-
-
-def basil_text(paragraphs: Any) -> str:
-    """The body text `benchmarks/stories.py` builds for a BASIL article (`_basil_text`)."""
-    if isinstance(paragraphs, str):
-        paragraphs = ast.literal_eval(paragraphs)
-    return "\n\n".join(
-        " ".join(part) if isinstance(part, list) else str(part) for part in paragraphs
-    )
-
-
-def _day(value: str) -> TimeValue:
-    return TimeValue(value, datetime.fromisoformat(value), None, "day")
-
-
-def basil_article(path: Path) -> Article:
-    """A BASIL article built exactly as `benchmarks/stories.py` builds it."""
-    row = json.loads(path.read_text("utf-8"))
-    source = f"basil/{path.parent.name}/{path.name}"
-    return Article(
-        id=short_hash(source),
-        text=basil_text(row["body-paragraphs"]),
-        source=source,
-        title=row.get("title"),
-        url=row.get("url"),
-        outlet=Outlet(row["source"]),
-        published=_day(row["date"]),
-        language="en",
-    )
 
 
 def seed_article(path: Path) -> Article:

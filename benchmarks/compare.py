@@ -50,7 +50,6 @@ are days (no zone); ids are as in `benchmarks/stories.py`.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import dataclasses
 import hashlib
@@ -65,14 +64,13 @@ import time
 import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, SHARED_DATA, data_dir, machine_info, write_result
-from storylens.model import Article, Outlet, TimeValue, short_hash
+from common import REPO, SHARED_DATA, basil_article, data_dir, machine_info, write_result
+from storylens.model import Article, Outlet
 
 PACKAGES = (
     "spacy",
@@ -140,33 +138,14 @@ STAGES = {
 # --------------------------------------------------------------------------- data
 
 
-def _basil_text(paragraphs: Any) -> str:
-    # the same text benchmarks/stories.py builds for BASIL articles
-    if isinstance(paragraphs, str):
-        paragraphs = ast.literal_eval(paragraphs)
-    return "\n\n".join(
-        " ".join(part) if isinstance(part, list) else str(part) for part in paragraphs
-    )
-
-
 def load_event(folder: Path, event: str) -> list[Article]:
     """The three articles of one BASIL event, in file order (`<event>_1.json` ...)."""
     articles = []
     for path in sorted((folder / "articles").glob(f"*/{event}_*.json")):
         row = json.loads(path.read_text("utf-8"))
-        source = f"basil/{path.parent.name}/{path.name}"
-        articles.append(
-            Article(
-                id=short_hash(source),
-                text=_basil_text(row["body-paragraphs"]),
-                source=source,
-                title=row.get("title"),
-                url=row.get("url"),
-                outlet=Outlet(OUTLETS.get(row["source"].lower(), row["source"])),
-                published=TimeValue(row["date"], datetime.fromisoformat(row["date"]), None, "day"),
-                language="en",
-            )
-        )
+        article = basil_article(path, row)
+        outlet = Outlet(OUTLETS.get(row["source"].lower(), row["source"]))
+        articles.append(dataclasses.replace(article, outlet=outlet))
     if not articles:
         raise SystemExit(f"compare: BASIL event {event} not found under {folder}")
     return articles

@@ -22,7 +22,6 @@ BASIL by year), which is the honest estimate.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import gc
 import json
@@ -45,7 +44,7 @@ from scipy.sparse import csr_matrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, data_dir, machine_info, write_result
+from common import REPO, basil_article, data_dir, day, machine_info, write_result
 from storylens.model import Article, Outlet, TimeValue, short_hash
 from storylens.stories.features import (
     ArticleFeatures,
@@ -84,11 +83,6 @@ class Labelled:
     block: str
 
 
-def _day(value: str) -> TimeValue:
-    # A bare date with no zone: an honest interval over every zone, day precision.
-    return TimeValue(value, datetime.fromisoformat(value), None, "day")
-
-
 def _in_date_order(items: list[Labelled]) -> list[Labelled]:
     # Within a day, order by a hash of the id: input files list a story's articles
     # together, and that adjacency must not help the grouper.
@@ -115,20 +109,12 @@ def load_allsides(blocks: int = 5) -> list[Labelled]:
             title=row["title"],
             url=row.get("url"),
             outlet=Outlet(row["outlet"]),
-            published=_day(row["date"]),
+            published=day(row["date"]),
             language="en",
         )
         block = f"allsides-{days.index(row['date']) * blocks // len(days)}"
         items.append(Labelled(article, f"allsides:{row['story_id']}", block))
     return _in_date_order(items)
-
-
-def _basil_text(paragraphs: Any) -> str:
-    if isinstance(paragraphs, str):
-        paragraphs = ast.literal_eval(paragraphs)
-    return "\n\n".join(
-        " ".join(part) if isinstance(part, list) else str(part) for part in paragraphs
-    )
 
 
 def load_basil() -> list[Labelled]:
@@ -138,18 +124,7 @@ def load_basil() -> list[Labelled]:
     items = []
     for path in sorted((folder / "articles").glob("*/*.json")):
         row = json.loads(path.read_text("utf-8"))
-        source = f"basil/{path.parent.name}/{path.name}"
-        article = Article(
-            # not `uuid`: four files say "empty"; not the file name: it holds the event id
-            id=short_hash(source),
-            text=_basil_text(row["body-paragraphs"]),
-            source=source,
-            title=row.get("title"),
-            url=row.get("url"),
-            outlet=Outlet(row["source"]),
-            published=_day(row["date"]),
-            language="en",
-        )
+        article = basil_article(path, row)
         items.append(Labelled(article, f"basil:{row['triplet-uuid']}", f"basil-{path.parent.name}"))
     return _in_date_order(items)
 
