@@ -19,16 +19,16 @@ $(STAMP): pyproject.toml requirements/models.txt | $(BIN)/python
 install: $(STAMP)
 
 # The main job on our example corpus: compare what each outlet says about the story the
-# examples share (terminal report), write the static HTML and JSON reports, and keep the
-# ingested store for `storylens report` and the other commands.
+# examples share, once, into the text (shown here), static HTML and JSON reports, and keep
+# the ingested store for `storylens report` and the other commands.
 demo: $(STAMP)
 	@mkdir -p out
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	$(BIN)/storylens compare examples --profiles examples/outlets.toml
-	$(BIN)/storylens compare examples --profiles examples/outlets.toml --format html -o out/report.html
-	$(BIN)/storylens compare examples --profiles examples/outlets.toml --format json -o out/report.json
+	$(BIN)/storylens compare examples --profiles examples/outlets.toml \
+	  -o out/report.txt -o out/report.html -o out/report.json
+	@cat out/report.txt
 	$(BIN)/storylens ingest examples --db $(DEMO_DB) --profiles examples/outlets.toml
-	@echo "report: out/report.html (JSON: out/report.json; store: $(DEMO_DB))"
+	@echo "report: out/report.html (also out/report.txt, out/report.json; store: $(DEMO_DB))"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,13 +68,17 @@ class Report:
         return str(source[span["start"] : span["end"]])
 
 
-@lru_cache(maxsize=1)
-def _report() -> Report:
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One comparison of the examples written to four files, as `make demo` does."""
+    folder = tmp_path_factory.mktemp("reports")
+    files = {suffix: folder / f"report.{suffix}" for suffix in ("json", "html", "md", "txt")}
     done = subprocess.run(
         [
             sys.executable,
             *("-m", "storylens", "compare", "examples"),
-            *("--profiles", "examples/outlets.toml", "--format", "json"),
+            *("--profiles", "examples/outlets.toml"),
+            *(arg for path in files.values() for arg in ("-o", str(path))),
         ],
         capture_output=True,
         text=True,
@@ -83,13 +87,27 @@ def _report() -> Report:
         cwd=REPO,
     )
     assert done.returncode == 0, done.stderr
-    return Report(json.loads(done.stdout))
+    assert done.stdout == ""  # every rendering went to its file
+    return files
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
+def report(outputs: dict[str, Path]) -> Report:
     assert EXAMPLES.is_dir()
-    return _report()
+    return Report(json.loads(outputs["json"].read_text("utf-8")))
+
+
+def test_each_output_file_gets_the_format_its_name_says(
+    outputs: dict[str, Path], report: Report
+) -> None:
+    html = outputs["html"].read_text("utf-8")
+    markdown = outputs["md"].read_text("utf-8")
+    text = outputs["txt"].read_text("utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert markdown.startswith("# ")
+    assert "\x1b[" not in text  # plain text, no terminal colours
+    for outlet in ALL:  # the same comparison in every rendering
+        assert outlet in html and outlet in markdown and outlet in text
 
 
 # --- articles and publication order ------------------------------------------------------

@@ -63,8 +63,12 @@ def _report_options(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "-o",
                 "--output",
+                "outputs",
+                multiple=True,
                 type=click.Path(dir_okay=False, path_type=Path),
-                help="Write the report to this file instead of standard output.",
+                help="Write the report to this file instead of standard output; repeat it "
+                "for several formats from one comparison (.html, .json, .md, .txt name "
+                "their format; other names take --format).",
             ),
             click.option(
                 "--model",
@@ -95,7 +99,7 @@ def compare_command(
     inputs: tuple[str, ...],
     zone: str,
     fmt: str,
-    output: Path | None,
+    outputs: tuple[Path, ...],
     model: str | None,
     no_group: bool,
     **kwargs: Any,
@@ -120,7 +124,7 @@ def compare_command(
     if not articles:
         raise click.ClickException("no article could be read from the inputs")
     chosen = articles if no_group else _largest_story(articles)
-    _run(chosen, zone, fmt, output, model, story_id=None)
+    _run(chosen, zone, fmt, outputs, model, story_id=None)
     if failed:
         sys.exit(EXIT_SOME_FAILED)
 
@@ -130,7 +134,12 @@ def compare_command(
 @db_option
 @_report_options
 def report_command(
-    story: str, db: Path, zone: str, fmt: str, output: Path | None, model: str | None
+    story: str,
+    db: Path,
+    zone: str,
+    fmt: str,
+    outputs: tuple[Path, ...],
+    model: str | None,
 ) -> None:
     """Compare the articles of a stored story (STORY: its id or a unique prefix)."""
     from storylens.cli_quotes import story_articles
@@ -138,7 +147,7 @@ def report_command(
     zone = _display_zone(zone)
     articles = story_articles(db, story)
     story_id = _story_id(db, story)
-    _run(articles, zone, fmt, output, model, story_id=story_id)
+    _run(articles, zone, fmt, outputs, model, story_id=story_id)
 
 
 def _story_id(db: Path, ref: str) -> str | None:
@@ -187,7 +196,7 @@ def _run(
     articles: Sequence[Article],
     zone: str,
     fmt: str,
-    output: Path | None,
+    outputs: Sequence[Path],
     model: str | None,
     *,
     story_id: str | None,
@@ -202,10 +211,25 @@ def _run(
     if len(articles) < 2:
         stderr().print("note: only one article: nothing to compare it with", markup=False)
     comparison = compare(articles, zone=zone, nlp=nlp, story_id=story_id)
-    _write(comparison, fmt, output)
+    if not outputs:
+        _write(comparison, fmt, None)
+    for output in outputs:
+        _write(comparison, SUFFIX_FORMATS.get(output.suffix.lower(), fmt), output)
+
+
+SUFFIX_FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+}
 
 
 def _write(comparison: Comparison, fmt: str, output: Path | None) -> None:
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "text":
         from storylens.present.report_text import render_comparison
 
@@ -216,6 +240,7 @@ def _write(comparison: Comparison, fmt: str, output: Path | None) -> None:
             render_comparison(
                 comparison, Console(file=handle, width=120, highlight=False, color_system=None)
             )
+        stderr().print(f"report: {output}", markup=False)
         return
     if fmt == "markdown":
         from storylens.present.report_markdown import comparison_markdown
@@ -232,7 +257,6 @@ def _write(comparison: Comparison, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(text)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
         stderr().print(f"report: {output}", markup=False)
 
