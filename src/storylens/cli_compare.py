@@ -160,13 +160,14 @@ def _story_id(db: Path, ref: str) -> str | None:
 
 def _largest_story(articles: Sequence[Article]) -> list[Article]:
     """The members of the largest story among the articles; the rest named on stderr."""
+    from storylens.compare import publication_order
     from storylens.group import story_encoder
     from storylens.stories.features import extract_many
     from storylens.stories.grouping import StoryGrouper
 
     if len(articles) < 3:
         return list(articles)
-    ordered = sorted(articles, key=_time_key)
+    ordered = sorted(articles, key=publication_order)
     grouper = StoryGrouper()
     features = extract_many(ordered, story_encoder("auto", ordered))
     keys = [grouper.add_features(f).story for f in features]
@@ -184,12 +185,6 @@ def _largest_story(articles: Sequence[Article]) -> list[Article]:
         stderr().print(f"note: left out (another story): {names}", markup=False)
     chosen = {a.id for a in stories[0]}
     return [a for a in articles if a.id in chosen]
-
-
-def _time_key(article: Article) -> tuple[int, float, str]:
-    if article.published is None:
-        return (1, 0.0, article.id)
-    return (0, article.published.sort_key.timestamp(), article.id)
 
 
 def _run(

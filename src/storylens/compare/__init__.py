@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from storylens.compare.align import SameFactScorer
 
-__all__ = ["Comparison", "compare", "outlet_names"]
+__all__ = ["Comparison", "compare", "outlet_names", "publication_order"]
 
 
 def outlet_names(articles: Sequence[Article]) -> dict[str, str]:
@@ -79,7 +79,7 @@ def compare(
     story_id: str | None = None,
 ) -> Comparison:
     """Lay out what each article of one story says, every figure tied to its spans."""
-    ordered = sorted(_unique(articles), key=_time_key)
+    ordered = sorted(_unique(articles), key=publication_order)
     outlets = outlet_names(ordered)
     analyses = analyse(ordered, nlp)
     by_id = {a.id: a for a in ordered}
@@ -123,7 +123,8 @@ def _unique(articles: Sequence[Article]) -> list[Article]:
     return list({a.id: a for a in articles}.values())
 
 
-def _time_key(article: Article) -> tuple[int, float, str]:
+def publication_order(article: Article) -> tuple[int, float, str]:
+    """Sort key: dated articles by their (earliest possible) time, then undated; ties by id."""
     if article.published is None:
         return (1, 0.0, article.id)
     return (0, article.published.sort_key.timestamp(), article.id)
