@@ -20,6 +20,7 @@ from storylens.cli_common import EXIT_SOME_FAILED, db_option, existing_store, st
 from storylens.cli_compare import COMMANDS as COMPARE_COMMANDS
 from storylens.cli_inputs import extract_stream, extraction_options, input_options
 from storylens.cli_quotes import quotes_command
+from storylens.cli_serve import SERVE_COMMANDS
 from storylens.cli_stories import COMMANDS as STORY_COMMANDS
 from storylens.cli_stories import report_grouping
 
@@ -239,7 +240,7 @@ def show_command(article: str, db: Path, fmt: str, with_text: bool) -> None:
             )
 
 
-for _command in [*STORY_COMMANDS, quotes_command, *COMPARE_COMMANDS]:
+for _command in [*STORY_COMMANDS, quotes_command, *COMPARE_COMMANDS, *SERVE_COMMANDS]:
     main.add_command(_command)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +23,7 @@ from storylens.readers.base import (
     RawDocument,
     ReadCheckpoint,
     ReadFailure,
+    ReadResult,
     ReadSkip,
     ValidatorUpdate,
 )
@@ -115,11 +116,27 @@ def ingest(
     read_options = read_options or ReadOptions()
     if read_options.validators is None:
         read_options.validators = store
+    docs = read_inputs(targets, read_options)  # a generator: nothing is read yet
+    return ingest_documents(
+        docs, store, extract_options, targets=targets, jobs=jobs, on_event=on_event
+    )
+
+
+def ingest_documents(
+    docs: Iterable[ReadResult],
+    store: SQLiteStore,
+    extract_options: ExtractOptions | None = None,
+    *,
+    targets: Sequence[str] = (),
+    jobs: int = 1,
+    on_event: Callable[[IngestEvent], None] | None = None,
+) -> IngestReport:
+    """Extract and store documents a caller is already reading (e.g. an uploaded file's
+    `readers.read_stream`); `targets` names them in the store's run log."""
     extract_options = extract_options or ExtractOptions()
     report = IngestReport()
-    run_id = store.start_run(targets)
+    run_id = store.start_run(list(targets))
     try:
-        docs = read_inputs(targets, read_options)
         for item in extract_all(docs, extract_options, jobs):
             event = _store_one(store, item, run_id)
             if event is None:

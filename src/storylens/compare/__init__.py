@@ -22,7 +22,7 @@ from storylens.compare.summary import summarise
 from storylens.compare.timeline import build_timeline
 from storylens.compare.units import claim_units
 from storylens.model import Article
-from storylens.nlp.analyze import analyse
+from storylens.nlp.analyze import ArticleAnalysis, analyse
 from storylens.nlp.quote_match import default_encoder, match_quotes, with_groups
 from storylens.stories.lineage import trace_origins
 
@@ -31,7 +31,13 @@ if TYPE_CHECKING:
 
     from storylens.compare.align import SameFactScorer
 
-__all__ = ["Comparison", "compare", "outlet_names", "publication_order"]
+__all__ = [
+    "Comparison",
+    "compare",
+    "compare_with_analyses",
+    "outlet_names",
+    "publication_order",
+]
 
 
 def outlet_names(articles: Sequence[Article]) -> dict[str, str]:
@@ -79,6 +85,25 @@ def compare(
     story_id: str | None = None,
 ) -> Comparison:
     """Lay out what each article of one story says, every figure tied to its spans."""
+    comparison, _ = compare_with_analyses(
+        articles, zone=zone, nlp=nlp, judge=judge, story_id=story_id
+    )
+    return comparison
+
+
+def compare_with_analyses(
+    articles: Sequence[Article],
+    *,
+    zone: str = "UTC",
+    nlp: Language | None = None,
+    judge: SameFactScorer | None = None,
+    story_id: str | None = None,
+) -> tuple[Comparison, list[ArticleAnalysis]]:
+    """`compare`, also returning each article's parse (entities, quotes, sentences).
+
+    For callers that index what the articles mention (the server's entity search)
+    without parsing them a second time.
+    """
     ordered = sorted(_unique(articles), key=publication_order)
     outlets = outlet_names(ordered)
     analyses = analyse(ordered, nlp)
@@ -103,7 +128,7 @@ def compare(
         units, article_ids=article_ids, quote_groups=groups, origin_of=origin_of, judge=judge
     )
     entities = {a.article.id: list(a.entities) for a in analyses}
-    return Comparison(
+    comparison = Comparison(
         articles=tuple(_info(a, outlets[a.id], origin_of.get(a.id, a.id)) for a in ordered),
         units=tuple(units),
         facts=tuple(facts),
@@ -117,6 +142,7 @@ def compare(
         summary=tuple(summarise(facts, units, outlets)),
         story_id=story_id,
     )
+    return comparison, analyses
 
 
 def _unique(articles: Sequence[Article]) -> list[Article]:

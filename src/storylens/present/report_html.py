@@ -49,6 +49,7 @@ from storylens.present.report_parts import duration, time_label
 __all__ = [
     "ReportView",
     "clean_text",
+    "comparison_fragment",
     "comparison_html",
     "content_security_policy",
     "report_assets",
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 TEMPLATE = "report.html.j2"
+FRAGMENT = "report/_body.html.j2"
 ASSET_DIR = "templates/report"
 
 COVERAGE_LABELS = {
@@ -1025,3 +1027,12 @@ def comparison_html(c: Comparison) -> str:
         js=Markup(js),
         csp=content_security_policy(css, js),
     )
+
+
+def comparison_fragment(c: Comparison) -> str:
+    """The report's body alone, to embed in a page that serves report.css and report.js.
+
+    The same view and autoescaping as `comparison_html`; no style, script or policy of
+    its own (the embedding page sets them).
+    """
+    return report_environment().get_template(FRAGMENT).render(report=report_view(c))

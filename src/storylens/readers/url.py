@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from storylens import __version__
@@ -41,6 +42,7 @@ __all__ = [
     "DEFAULT_USER_AGENT",
     "NOT_MODIFIED",
     "ROBOTS_DISALLOWED",
+    "BlockedConnection",
     "UrlFetcher",
     "human_size",
 ]
@@ -58,6 +60,14 @@ _SNIFF_BYTES = 4096
 # Types that can never be an article or a feed: refused before the body is read.
 _UNSUPPORTED = re.compile(r"^(image|audio|video|font|model)/|^application/(pdf|zip|msword|vnd\.)")
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+class BlockedConnection(httpcore.ConnectError):
+    """A connection the transport would not open (the SSRF guard in `storylens.web.urlguard`).
+
+    Raised by a network backend in place of connecting; its text is the one-line reason
+    ("refused: 10.0.0.1 is a private address") and becomes the ReadFailure as it is.
+    """
 
 
 class _Stop(Exception):
@@ -102,6 +112,7 @@ class UrlFetcher:
         defer_validators: bool = False,
         max_redirects: int = 5,
         deadline: float | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
@@ -120,6 +131,7 @@ class UrlFetcher:
             headers={"User-Agent": user_agent},
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,  # followed by hand: robots.txt and pacing per hop
+            transport=transport,  # e.g. the SSRF guard's, which checks every connection
         )
         self._robots: dict[str, _Robots] = {}
         self._last_request: dict[str, float] = {}
@@ -361,6 +373,8 @@ def _describe_error(exc: httpx.HTTPError, url: str, timeout: float) -> str:
         return f"timed out after {timeout:g} s"
     text = _one_line(str(exc)) or exc.__class__.__name__
     lower = text.lower()
+    if isinstance(exc, httpx.ConnectError) and isinstance(exc.__cause__, BlockedConnection):
+        return text
     if isinstance(exc, httpx.ConnectError):
         host = urlsplit(url).hostname or url
         if "refused" in lower:

@@ -22,8 +22,12 @@ from typing import Literal
 from storylens.extract.urls import canonical_url
 from storylens.model import Article
 from storylens.readers.base import RawDocument
+from storylens.store.analyses import AnalysisTable
+from storylens.store.catalog import Catalog
+from storylens.store.jobs import JobQueue
 from storylens.store.migrations import migrate
 from storylens.store.stories import StoryTable
+from storylens.store.tokens import TokenTable
 from storylens.stories import nearcopy
 
 ENV_DB = "STORYLENS_DB"
@@ -68,6 +72,10 @@ class SQLiteStore:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.schema_version = migrate(self.conn)
         self.stories = StoryTable(self.conn)
+        self.catalog = Catalog(self.conn)
+        self.analyses = AnalysisTable(self.conn)
+        self.tokens = TokenTable(self.conn)
+        self.jobs = JobQueue(self.conn)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
