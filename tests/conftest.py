@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +13,16 @@ SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 DATA = SHARED / "data"
 EXAMPLES = REPO / "examples"
+SCREENSHOTS = REPO / "out" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium; .ci/run installs it
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def need(path: Path) -> Path:
@@ -28,3 +40,18 @@ def seeds() -> Path:
 @pytest.fixture
 def data_dir() -> Path:
     return need(DATA)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (no browser download)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,18 +46,8 @@ from storylens.present.report_html import (
     safe_url,
 )
 from tests.builders import make_unit as _unit
+from tests.conftest import SCREENSHOTS
 
-REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "out" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SECTIONS = ("columns", "summary", "facts", "quotes", "discrepancies", "timeline", "framing")
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
@@ -475,20 +464,6 @@ def test_safe_url_and_clean_text() -> None:
 
 
 # ----------------------------------------------------------------------------- browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_report(browser: Any, html: str, path: Path, screenshot: Path) -> dict[str, Any]:

@@ -27,20 +27,9 @@ from storylens.group import group_new
 from storylens.ingest import ingest
 from storylens.store import SQLiteStore
 from storylens.web.settings import ServeSettings
-from tests.conftest import DATA, SEEDS, need
+from tests.conftest import DATA, SCREENSHOTS, SEEDS, need
 from tests.serve_fixtures import running_server
 
-REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "out" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PAYLOAD = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
 HOSTILE = {
     "title": f'Harbour "><svg onload=window.__pwned=3> council {PAYLOAD}',
@@ -139,20 +128,6 @@ def base_url(loaded: Loaded) -> Iterator[str]:
     )
     with running_server(settings) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import signal
 from pathlib import Path
@@ -73,8 +74,6 @@ def serve_command(
     Logs are JSON lines on stderr. Ctrl-C or SIGTERM stops gracefully: requests in
     flight finish, and queued ingests stay queued in the store for the next start.
     """
-    import logging
-
     import uvicorn
 
     from storylens.web.logs import configure_logging
@@ -97,6 +96,11 @@ def serve_command(
         secure_cookies=secure_cookies,
     )
     os.environ[SETTINGS_ENV] = settings_to_json(settings)
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again for the handler that
+    # was there before it. Ours only notes it, so the worker below still hands back its
+    # job and the process exits 0: a requested stop is a clean one.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _note_stop)
     worker = None if no_worker else Worker(settings)
     if worker is not None:
         worker.start()
@@ -114,8 +118,11 @@ def serve_command(
         )
     finally:
         if worker is not None:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the worker hand back its job
             worker.stop(timeout=30.0)
+
+
+def _note_stop(signum: int, frame: object) -> None:
+    logging.getLogger("storylens.serve").info("stop requested", extra={"signal": signum})
 
 
 def settings_to_json(settings: object) -> str:

@@ -270,7 +270,8 @@ class Catalog:
         ids = [row[0] for row in rows]
         marks = ",".join("?" * len(ids))
         members = self.conn.execute(
-            "SELECT m.story_id, a.id, a.title, a.outlet_name, a.language "
+            "SELECT m.story_id, a.id, a.title, COALESCE(a.outlet_name, a.outlet_domain), "
+            "a.language "
             "FROM story_members m JOIN articles a ON a.id = m.article_id "
             f"WHERE m.story_id IN ({marks}) "
             "ORDER BY m.story_id, a.published_earliest IS NULL, a.published_earliest, a.seq",

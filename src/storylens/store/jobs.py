@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from storylens.store.catalog import Page
+from storylens.store.transaction import immediate
 
 __all__ = [
     "JOB_KINDS",
@@ -140,23 +141,9 @@ class JobQueue:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """Read-then-write steps in one IMMEDIATE transaction (or the caller's, if open).
-
-        IMMEDIATE takes the write lock first, so another process cannot slip a write
-        between our read and our write.
-        """
-        if self.conn.in_transaction:
-            yield
-            return
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[None]:
+        """Read-then-write steps in one IMMEDIATE transaction (or the caller's, if open)."""
+        return immediate(self.conn, join=True)
 
     # -- submitting --------------------------------------------------------------------
 

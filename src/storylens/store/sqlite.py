@@ -13,7 +13,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from storylens.store.jobs import JobQueue
 from storylens.store.migrations import migrate
 from storylens.store.stories import StoryTable
 from storylens.store.tokens import TokenTable
+from storylens.store.transaction import immediate
 from storylens.stories import nearcopy
 
 ENV_DB = "STORYLENS_DB"
@@ -77,16 +78,9 @@ class SQLiteStore:
         self.tokens = TokenTable(self.conn)
         self.jobs = JobQueue(self.conn)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """One write transaction: everything inside commits together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return immediate(self.conn)
 
     def close(self) -> None:
         self.conn.close()

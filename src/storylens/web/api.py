@@ -281,29 +281,11 @@ def _page(request: Request, page: Any, items: list[Any]) -> dict[str, Any]:
 
 
 def _story_out(item: Any) -> StoryOut:
-    return StoryOut(
-        id=item.id,
-        title=item.title,
-        article_count=item.article_count,
-        outlets=list(item.outlets),
-        languages=list(item.languages),
-        origins=item.origins,
-        first_published=item.first_published,
-        last_published=item.last_published,
-        analysed=item.analysed,
-    )
+    return StoryOut.model_validate(item, from_attributes=True)
 
 
 def _article_out(item: Any) -> ArticleOut:
-    return ArticleOut(
-        id=item.id,
-        title=item.title,
-        outlet=item.outlet,
-        language=item.language,
-        url=item.url,
-        published=item.published,
-        story_id=item.story_id,
-    )
+    return ArticleOut.model_validate(item, from_attributes=True)
 
 
 def _day(text: str | None) -> str | None:
@@ -688,20 +670,7 @@ def remove_feed(
 
 
 def _job_out(job: Any) -> JobOut:
-    return JobOut(
-        id=job.id,
-        kind=job.kind,
-        status=job.status,
-        payload=job.payload,
-        progress=job.progress,
-        result=job.result,
-        error=job.error,
-        submitted_by=job.submitted_by,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        attempts=job.attempts,
-    )
+    return JobOut.model_validate(job, from_attributes=True)
 
 
 @router.get("/jobs", response_model=JobPage, responses=READ_ERRORS, tags=["ingest"])
