@@ -27,6 +27,8 @@ from storylens.web.deps import (
     require_api_editor,
     require_reader,
     settings_of,
+    surviving_story,
+    wake_worker,
 )
 
 router = APIRouter()
@@ -309,9 +311,7 @@ def _utc(value: Any) -> str | None:
 
 def _live_story(store: SQLiteStore, story_id: str) -> str:
     """The story's id, following merges; 404 when it never existed or is empty."""
-    if not store.stories.exists(story_id):
-        raise HTTPException(404, f"no story {story_id!r}")
-    survivor = store.stories.survivor(story_id)
+    survivor = surviving_story(store, story_id)
     if not store.stories.members(survivor):
         raise HTTPException(404, f"story {story_id!r} has no articles")
     return survivor
@@ -579,7 +579,7 @@ async def ingest_files(
         data = await _read_limited(upload, settings.max_upload_bytes)
         name = (upload.filename or "upload").replace("/", "_")[:200] or "upload"
         results.append(actions.submit_upload(store, settings, name, data, editor.name))
-    _wake(request)
+    wake_worker(request)
     return _submission(results)
 
 
@@ -588,12 +588,6 @@ def _submission(results: list[actions.Submitted]) -> Submission:
         jobs=[QueuedJob(input=s.input, job_id=s.job_id) for s in results if s.job_id is not None],
         refused=[Refusal(input=s.input, reason=s.refused) for s in results if s.refused],
     )
-
-
-def _wake(request: Request) -> None:
-    worker = request.app.state.worker
-    if worker is not None:
-        worker.wake()
 
 
 @router.post(
@@ -610,7 +604,7 @@ def ingest_urls(request: Request, body: UrlSubmission, store: Store, editor: Edi
         results = actions.submit_urls(store, settings_of(request), body.urls, editor.name)
     except actions.ActionRefused as exc:
         raise _refused(exc) from exc
-    _wake(request)
+    wake_worker(request)
     if all(s.refused for s in results):
         return JSONResponse({"detail": "; ".join(s.refused or "" for s in results)}, 400)
     return JSONResponse(_submission(results).model_dump(), status_code=202)
@@ -647,7 +641,7 @@ def add_feed(request: Request, body: FeedSubmission, store: Store, editor: Edito
         )
     except actions.ActionRefused as exc:
         raise _refused(exc) from exc
-    _wake(request)
+    wake_worker(request)
     assert submitted.job_id is not None  # add_feed raises instead of refusing quietly
     return QueuedJob(input=submitted.input, job_id=submitted.job_id)
 
@@ -715,7 +709,7 @@ def merge_story(
         survivor = actions.merge_stories(store, story_id, body.other, editor.name)
     except actions.ActionRefused as exc:
         raise _refused(exc) from exc
-    _wake(request)
+    wake_worker(request)
     return EditResult(story_id=survivor)
 
 
@@ -734,7 +728,7 @@ def split_story(
         new_id = actions.split_story(store, story_id, body.article_ids, editor.name)
     except actions.ActionRefused as exc:
         raise _refused(exc) from exc
-    _wake(request)
+    wake_worker(request)
     return EditResult(story_id=new_id)
 
 
@@ -754,7 +748,7 @@ def move_article(
         target = actions.move_article(store, article_id, body.story, editor.name)
     except actions.ActionRefused as exc:
         raise _refused(exc) from exc
-    _wake(request)
+    wake_worker(request)
     return EditResult(story_id=target)
 
 

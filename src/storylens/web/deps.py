@@ -144,3 +144,17 @@ def require_api_editor(
     if principal.via == "session":
         check_csrf(request, request.headers.get("x-csrf-token"))
     return principal
+
+
+def wake_worker(request: Request) -> None:
+    """Tell this process's worker (if it runs one) that work was queued, so it starts now."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()
+
+
+def surviving_story(store: SQLiteStore, story_id: str) -> str:
+    """The story's id after merges; 404 when no such story was ever made."""
+    if not store.stories.exists(story_id):
+        raise HTTPException(404, f"no story {story_id!r}")
+    return store.stories.survivor(story_id)

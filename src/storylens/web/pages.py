@@ -43,6 +43,8 @@ from storylens.web.deps import (
     require_editor,
     require_reader,
     settings_of,
+    surviving_story,
+    wake_worker,
 )
 from storylens.web.templates import templates
 
@@ -298,20 +300,8 @@ def _this_page(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _wake(request: Request) -> None:
-    worker = getattr(request.app.state, "worker", None)
-    if worker is not None:
-        worker.wake()
-
-
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
-
-
-def _live_story(store: SQLiteStore, story_id: str) -> str:
-    if not store.stories.exists(story_id):
-        raise HTTPException(404, f"no story {story_id!r}")
-    return store.stories.survivor(story_id)
 
 
 # --------------------------------------------------------------------------- stories
@@ -377,7 +367,7 @@ def story_list(
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story_page(request: Request, story_id: str, store: Store, _: Reader) -> Response:
     """One story: the stored comparison when there is one, its articles, editors' tools."""
-    survivor = _live_story(store, story_id)
+    survivor = surviving_story(store, story_id)
     if survivor != story_id:
         return _see_other(story_href(survivor))
     item = store.catalog.story(story_id)
@@ -417,7 +407,7 @@ def merge_post(
         survivor = actions.merge_stories(store, story_id, other.strip(), editor.name)
     except actions.ActionRefused as exc:
         return error_page(request, 400, str(exc))
-    _wake(request)
+    wake_worker(request)
     _flash(request, f"Merged: story {survivor} now holds both stories' articles.")
     return _see_other(story_href(survivor))
 
@@ -437,7 +427,7 @@ def split_post(
         new_id = actions.split_story(store, story_id, article or [], editor.name)
     except actions.ActionRefused as exc:
         return error_page(request, 400, str(exc))
-    _wake(request)
+    wake_worker(request)
     chosen = len(set(article or []))
     _flash(request, f"Split: {chosen} article{'s' if chosen != 1 else ''} now form story {new_id}.")
     return _see_other(story_href(new_id))
@@ -457,13 +447,13 @@ def move_post(
     check_csrf(request, csrf)
     if not article:
         return error_page(request, 400, "choose the article to move")
-    if store.stories.story_of(article) != _live_story(store, story_id):
+    if store.stories.story_of(article) != surviving_story(store, story_id):
         return error_page(request, 400, f"article {article!r} is not in story {story_id!r}")
     try:
         after = actions.move_article(store, article, target.strip(), editor.name)
     except actions.ActionRefused as exc:
         return error_page(request, 400, str(exc))
-    _wake(request)
+    wake_worker(request)
     _flash(request, f"Moved article {article} into story {after}.")
     if store.stories.members(story_id):
         return _see_other(story_href(story_id))
@@ -733,7 +723,7 @@ def _submission_result(request: Request, results: Sequence[actions.Submitted]) -
     refused = [s.refused or s.input for s in results if s.refused]
     if not queued:
         return error_page(request, 400, "Nothing was queued.", reasons=refused)
-    _wake(request)
+    wake_worker(request)
     text = f"Queued {len(queued)} job{'s' if len(queued) != 1 else ''}"
     text += f" (#{', #'.join(str(s.job_id) for s in queued)})."
     if refused:
