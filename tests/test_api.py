@@ -305,3 +305,20 @@ def test_worker_ingests_an_upload_end_to_end(db: Path, tokens: dict[str, str]) -
         assert httpx.get(f"{base}/health").json()["articles"] == before + 2
         found = httpx.get(f"{base}/api/v1/search", params={"q": "harbour bridge"}).json()
         assert found["total"] == 2
+
+
+def test_concurrent_reads_all_succeed(server: str) -> None:
+    """Many requests at once: each gets a connection of its own, whatever thread runs it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    story = _main_story(server)
+    paths = [
+        f"/stories/{story['id']}",
+        f"/api/v1/stories/{story['id']}",
+        "/api/v1/stories?limit=50",
+        f"/api/v1/stories/{story['id']}/report",
+        "/",
+    ] * 16
+    with httpx.Client(base_url=server, timeout=60) as client, ThreadPoolExecutor(32) as pool:
+        codes = list(pool.map(lambda path: client.get(path).status_code, paths))
+    assert codes == [200] * len(paths)

@@ -62,11 +62,16 @@ class AddResult:
 class SQLiteStore:
     """Articles and their raw inputs in one SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, check_same_thread: bool = True) -> None:
+        """Open (and create or migrate) the store. `check_same_thread=False` is for a
+        connection pool that hands each connection to one request at a time, whatever
+        thread runs it; never share one store between concurrent users."""
         self.path = Path(path)
         if str(path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+        self.conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=30.0, check_same_thread=check_same_thread
+        )
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")

@@ -21,6 +21,7 @@ from storylens.store.sqlite import SQLiteStore
 from storylens.web import api, pages
 from storylens.web.deps import get_store
 from storylens.web.logs import AccessLogMiddleware
+from storylens.web.pool import StorePool, StoreReleaseMiddleware
 from storylens.web.ratelimit import RateLimitMiddleware
 from storylens.web.security import SecurityHeadersMiddleware
 from storylens.web.settings import ServeSettings
@@ -91,6 +92,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop(timeout=10.0)
+            pool.close()
             log.info("stopped", extra={"db": str(settings.db)})
 
     app = FastAPI(
@@ -104,6 +106,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.worker = None
+    pool = StorePool(settings.db)
+    app.state.store_pool = pool
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("storylens.web", "static")]), name="static")
@@ -151,6 +155,7 @@ def create_app(settings: ServeSettings) -> FastAPI:
         writes_per_minute=settings.write_rate_limit_per_minute,
         trust_forwarded=settings.trust_forwarded,
     )
+    app.add_middleware(StoreReleaseMiddleware, pool=pool)
     app.add_middleware(AccessLogMiddleware)
     return app
 

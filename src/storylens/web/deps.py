@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,10 +11,10 @@ from fastapi import HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from storylens.store.sqlite import SQLiteStore
+from storylens.web.pool import SCOPE_KEY, StorePool
 from storylens.web.settings import ServeSettings
 
 Role = Literal["reader", "editor"]
-_local = threading.local()
 # Declares the bearer scheme in the OpenAPI document for the operations that need it.
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -44,13 +43,12 @@ def settings_of(request: Request) -> ServeSettings:
 
 
 def get_store(request: Request) -> SQLiteStore:
-    """This thread's connection to the store (SQLite connections stay in their thread)."""
-    path = settings_of(request).db
-    stores: dict[str, SQLiteStore] = _local.__dict__.setdefault("stores", {})
-    store = stores.get(str(path))
+    """This request's store, checked out of the app's pool on first use (see `web.pool`)."""
+    store: SQLiteStore | None = request.scope.get(SCOPE_KEY)
     if store is None:
-        store = SQLiteStore(path)
-        stores[str(path)] = store
+        pool: StorePool = request.app.state.store_pool
+        store = pool.acquire()
+        request.scope[SCOPE_KEY] = store
     return store
 
 
