@@ -29,6 +29,7 @@ demo: $(STAMP)
 	@cat out/report.txt
 	$(BIN)/storylens ingest examples --db $(DEMO_DB) --profiles examples/outlets.toml
 	@echo "report: out/report.html (also out/report.txt, out/report.json; store: $(DEMO_DB))"
+	@echo "browse: $(BIN)/storylens serve --db $(DEMO_DB)   # then open http://127.0.0.1:8000/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -134,6 +134,7 @@ def test_serve_stops_gracefully_and_keeps_queued_ingests(tmp_path: Path) -> None
         assert [j["status"] for j in jobs] == ["done"] * 6, jobs
         found = httpx.get(f"{base}/api/v1/search", params={"q": "ferry timetable"}).json()
         assert found["total"] == 6
+        assert httpx.get(f"{base}/health").json()["worker_seen"] is not None
         code, _ = _stop(process)
     assert code == 0
 
@@ -145,7 +146,8 @@ def test_serve_two_workers_share_one_store(tmp_path: Path) -> None:
             response = httpx.get(f"{base}/api/v1/stories", headers={"Connection": "close"})
             assert response.status_code == 200
         health = httpx.get(f"{base}/health").json()
-        assert health["worker"] is None and health["articles"] == 6
+        assert health["worker_in_this_process"] is None and health["articles"] == 6
+        assert health["worker_seen"] is None, "--no-worker: no worker has run on this store"
         code, err = _stop(process)
     assert code == 0, err[-2000:]
 

@@ -60,6 +60,9 @@ SAME_ARTICLE_MARGIN = 0.05
 # rest x the embedding cosine; a pair links at LINK_FLOOR.
 JUDGE_WEIGHT = 0.1
 LINK_FLOOR = 0.7
+# Two units of different articles that are each other's nearest unit in the other
+# article link at this lower floor.
+MUTUAL_FLOOR = 0.7
 # Near-copies: rapidfuzz ratio of the normalised texts.
 NEAR_COPY_RATIO = 92.0
 # Within a quote group, the best-scoring unit of the other article joins if the judge
@@ -147,12 +150,16 @@ def align_facts(
         for (a, b), p in judged.items()
     }
 
+    mutual = _mutual_best(cosine, articles)
     links = [_Link(a, b, 1.0, "near-copy") for a, b in near]
     links += [
         _Link(a, b, s, "same-fact")
         for (a, b), s in scored.items()
         if (a, b) in candidates
-        and s >= LINK_FLOOR + (SAME_ARTICLE_MARGIN if articles[a] == articles[b] else 0.0)
+        and (
+            s >= LINK_FLOOR + (SAME_ARTICLE_MARGIN if articles[a] == articles[b] else 0.0)
+            or ((a, b) in mutual and s >= MUTUAL_FLOOR)
+        )
     ]
     known = {**scored, **{pair: 1.0 for pair in near}}
     links += _quote_group_links(units, quote_groups, known, cosine, content, LINK_FLOOR)
@@ -245,6 +252,27 @@ def _candidates(cosine: np.ndarray, articles: np.ndarray) -> set[tuple[int, int]
         if len(chosen) > cap:
             chosen = sorted(chosen, key=lambda j: (-row[j], j))[:cap]
         pairs.update((min(i, j), max(i, j)) for j in chosen)
+    return pairs
+
+
+def _mutual_best(cosine: np.ndarray, articles: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of units of different articles that are each other's nearest unit in the
+    other's article."""
+    pairs: set[tuple[int, int]] = set()
+    labels = np.unique(articles).tolist()
+    for x, left in enumerate(labels):
+        rows = np.flatnonzero(articles == left)
+        for right in labels[x + 1 :]:
+            cols = np.flatnonzero(articles == right)
+            if not len(rows) or not len(cols):
+                continue
+            block = cosine[np.ix_(rows, cols)]
+            best_col = block.argmax(axis=1)
+            best_row = block.argmax(axis=0)
+            for r, c in enumerate(best_col.tolist()):
+                if best_row[c] == r:
+                    a, b = int(rows[r]), int(cols[c])
+                    pairs.add((min(a, b), max(a, b)))
     return pairs
 
 

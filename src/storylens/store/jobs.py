@@ -298,6 +298,20 @@ class JobQueue:
         )
         return Page(tuple(_job(row) for row in rows), int(total), limit, offset)
 
+    def heartbeat(self) -> None:
+        """The worker notes that it is alive (the web processes may be other processes)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO server_settings (key, value) VALUES ('worker_seen', ?)",
+            (_iso(),),
+        )
+
+    def worker_seen(self) -> str | None:
+        """When a worker last noted it was alive (UTC ISO 8601), if ever."""
+        row = self.conn.execute(
+            "SELECT value FROM server_settings WHERE key = 'worker_seen'"
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def counts(self) -> dict[str, int]:
         """Jobs per status; every status is present."""
         counts: dict[str, int] = dict.fromkeys(JOB_STATUSES, 0)

@@ -134,7 +134,8 @@ def create_app(settings: ServeSettings) -> FastAPI:
                 "articles": store.count(),
                 "stories": store.stories.count(),
                 "jobs": store.jobs.counts(),
-                "worker": None if worker is None else worker.alive,
+                "worker_in_this_process": None if worker is None else worker.alive,
+                "worker_seen": store.jobs.worker_seen(),
             },
             headers={"Cache-Control": "no-store"},
         )

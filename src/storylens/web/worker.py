@@ -43,6 +43,7 @@ RETRY_FAILED_ANALYSIS = timedelta(hours=1)  # a story whose analysis failed wait
 PROGRESS_EVERY_S = 0.5  # progress lines are written at most this often
 MAX_LISTED = 1000  # article ids kept in a job's result
 MAX_NAME = 200
+HEARTBEAT_S = 5.0  # how often the worker notes in the store that it is alive (see /health)
 
 
 class JobError(Exception):
@@ -71,6 +72,7 @@ class Worker:
         self.extract_options = extract_options or ExtractOptions()
         self.current_job: int | None = None
         self._stopping = threading.Event()
+        self._last_heartbeat = float("-inf")
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._fetcher: UrlFetcher | None = None
@@ -148,6 +150,9 @@ class Worker:
 
     def _step(self, store: SQLiteStore) -> bool:
         """Do one thing; False when there was nothing to do."""
+        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_S:
+            store.jobs.heartbeat()
+            self._last_heartbeat = time.monotonic()
         if "poll_feed" in self.kinds:
             for url in store.jobs.claim_due_feeds():
                 store.jobs.enqueue_unique("poll_feed", {"url": url}, submitted_by="schedule")
