@@ -302,3 +302,15 @@ def test_a_capitalised_kicker_is_no_headline_source() -> None:
     assert _headline_source("BREAKING: Plant fire") is None
     assert _headline_source("Ukraine cannot be stopped from joining NATO: Kremlin") == "Kremlin"
     assert _headline_source("NATO: Russia is an adversary") == "NATO"
+
+
+def test_speaker_before_prefers_the_fullest_name_whatever_the_set_order() -> None:
+    """Two quoted speakers share a surname: the nearest mention is credited to the fuller
+    name, the same in every process (the names were once read from a set)."""
+    from storylens.compare.framing import _speaker_before
+
+    text = "Rep. Todd Akin said the plan was a disaster for farmers."
+    offset = text.index("disaster")
+    for order in (["Akin", "Todd Akin"], ["Todd Akin", "Akin"]):
+        quotes = [Quote("a", 0, 5, "x", "direct", speaker=name) for name in order]
+        assert _speaker_before(text, offset, quotes) == "Todd Akin"

@@ -7,6 +7,7 @@ the seeds and the labelled-set accuracy read `../shared` and skip when it is abs
 from __future__ import annotations
 
 import json
+import random
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -20,6 +21,14 @@ from storylens.model import Article, Outlet, Quote, QuoteKind, TimeValue
 from storylens.nlp.quote_match import (
     RELATIONS,
     QuoteGroup,
+    _canonical,
+    _form,
+    _merge_split_words,
+    _relate,
+    _screen,
+    _Similarity,
+    _singular,
+    _variant,
     match_quotes,
     relation,
     speakers_compatible,
@@ -556,3 +565,96 @@ def test_labelled_set_accuracy(encoder: Encoder) -> None:
         )
         correct += label == row["label"]
     assert correct / len(rows) >= 0.9
+
+
+# --------------------------------------------------------------------------- fast paths
+
+
+def _merge_plainly(mine: list[tuple[str, bool]], theirs: list[str]) -> list[tuple[str, bool]]:
+    """`_merge_split_words` as first written: every width tried at every word."""
+    vocabulary = set(theirs)
+    out = []
+    i = 0
+    while i < len(mine):
+        for width in (4, 3, 2):
+            if i + width > len(mine) or mine[i][0] in vocabulary:
+                continue
+            joined = "".join(word for word, _ in mine[i : i + width])
+            if joined in vocabulary:
+                out.append((joined, mine[i][1]))
+                i += width
+                break
+        else:
+            out.append(mine[i])
+            i += 1
+    return out
+
+
+def _canonical_plainly(mine: list[tuple[str, bool]], theirs: list[str]) -> list[tuple[str, bool]]:
+    """`_canonical` as first written: `_variant` against each word of the same initial."""
+    known = set(theirs)
+    by_singular: dict[str, str] = {}
+    for word in sorted(known):
+        by_singular.setdefault(_singular(word), word)
+    out = []
+    for word, mark in mine:
+        if word not in known:
+            found = by_singular.get(_singular(word))
+            if found is None and len(word) >= 5:
+                found = next(
+                    (
+                        w
+                        for w in sorted(known)
+                        if len(w) >= 5 and not w.isdigit() and w[0] == word[0] and _variant(word, w)
+                    ),
+                    None,
+                )
+            word = found or word
+        out.append((word, mark))
+    return out
+
+
+def test_word_alignment_fast_paths_agree_with_the_plain_algorithm() -> None:
+    """Split words and spelling variants are found as the plain (slow) algorithm finds them."""
+    pieces = ["a", "an", "in", "to", "on", "any", "body", "every", "one", "up", "set", "e"]
+    pieces += ["mails", "organ", "isation", "ization", "s", "12", "3"]
+    words = [*pieces, "into", "onto", "anybody", "everyone", "upset", "emails", "setup"]
+    words += ["organisation", "organization", "organisations", "organizer", "123", "12345"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        mine = [(rng.choice(pieces + words), rng.random() < 0.1) for _ in range(rng.randint(0, 12))]
+        theirs = rng.sample(words + pieces, rng.randint(0, 12))
+        assert _merge_split_words(mine, theirs) == _merge_plainly(mine, theirs)
+        assert _canonical(mine, theirs) == _canonical_plainly(mine, theirs)
+    assert _merge_split_words([("any", False), ("body", True)], ["anybody"]) == [("anybody", False)]
+
+
+def test_screening_leaves_out_only_pairs_that_relate_as_different(encoder: Encoder) -> None:
+    """`match_quotes` relates only the pairs `_screen` keeps: every pair it leaves out must
+    be one `_relate` calls different (here: every pair of the labelled renderings)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from quote_match import load_pairs
+
+    rows, skipped = load_pairs()
+    if skipped:
+        need(Path(REPO.parent / "shared" / "data"))
+    forms = [
+        _form(
+            row[f"{side}_text"],
+            row[side]["kind"],
+            speaker=row[side].get("speaker"),
+            language=row[side].get("language"),
+        )
+        for row in rows[:120]
+        for side in ("a", "b")
+    ]
+    similarity = _Similarity(encoder, forms)
+    kept = set(_screen(forms, similarity))
+    assert kept and all(i < j for i, j in kept)
+    left_out = 0
+    for i in range(len(forms)):
+        for j in range(i + 1, len(forms)):
+            if (i, j) not in kept:
+                left_out += 1
+                assert _relate(forms[i], forms[j], similarity(i, j))[0] == "different"
+    assert left_out > len(kept)  # the screen does spare most of the pairs

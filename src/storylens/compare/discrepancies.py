@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -835,6 +836,7 @@ def _with_units(
 # --- names ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def _skeleton(name: str) -> str:
     """A transliteration-blind key: "Dmitry"/"Dmitri", "Aleksandr"/"Alexander" agree."""
     plain = unicodedata.normalize("NFKD", name.casefold())
@@ -847,6 +849,7 @@ def _skeleton(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word[0] + rest)
 
 
+@lru_cache(maxsize=65536)
 def _variant(a: str, b: str) -> bool:
     x, y = a.casefold().rstrip("."), b.casefold().rstrip(".")
     if x == y or _skeleton(x) == _skeleton(y):

@@ -246,18 +246,20 @@ def _narration_verbs(
 
 def _speaker_before(text: str, offset: int, quotes: Sequence[Quote]) -> str | None:
     """A speaker known from the article's quotes whose name ends just before `offset`
-    in the same sentence; the nearest one wins."""
+    in the same sentence; the nearest one wins, and between names that share a surname
+    ("Todd Akin", "Akin") the fullest, so the answer never depends on set order."""
     window_start = max(0, offset - SPEAKER_REACH)
     window = text[window_start:offset]
     cut = max(window.rfind(". "), window.rfind("\n"))
     window = window[cut + 1 :]
-    best: tuple[int, str] | None = None
-    for speaker in {q.speaker for q in quotes if q.speaker}:
+    best: tuple[int, int, str] | None = None
+    for speaker in sorted({q.speaker for q in quotes if q.speaker}):
         surname = speaker.split()[-1]
         for match in re.finditer(rf"\b{re.escape(surname)}\b", window):
-            if best is None or match.end() > best[0]:
-                best = (match.end(), speaker)
-    return best[1] if best else None
+            candidate = (match.end(), len(speaker), speaker)
+            if best is None or candidate > best:
+                best = candidate
+    return best[2] if best else None
 
 
 # --------------------------------------------------------------------------- terms

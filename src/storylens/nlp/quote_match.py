@@ -84,6 +84,13 @@ TRANSLATION_SIM = 0.4
 # clauses of at least MIN_CLAUSE_WORDS words.
 WINDOW_SENTENCES = 3
 MIN_CLAUSE_WORDS = 4
+# How far a similarity taken from one matrix product over all windows may be from the
+# same similarity computed for one pair alone (float32 rounding; in fact below 1e-6):
+# only pairs the bound clears by this much are passed over without the exact figure.
+SIMILARITY_SLACK = 1e-3
+# Windows per block when bounding every pair's similarity at once (memory: a block's
+# rows times all windows, in float32).
+SIMILARITY_BLOCK = 1024
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…")
@@ -423,24 +430,77 @@ def _quote_form(quote: Quote, language: str | None) -> _Form:
 Marked = list[tuple[str, bool]]  # a comparison key and whether an ellipsis precedes it
 
 
-def _merge_split_words(mine: Marked, theirs: Iterable[str]) -> Marked:
+def _merge_split_words(mine: Marked, theirs: Iterable[str] | _Vocabulary) -> Marked:
     """Join runs of my words whose concatenation is one of their words ("in to" -> "into")."""
-    vocabulary = set(theirs)
+    vocabulary = _vocabulary(theirs)
+    words, heads, longest = vocabulary.words, vocabulary.heads, vocabulary.longest
+    count = len(mine)
     out: Marked = []
-    i = 0
-    while i < len(mine):
-        for width in (4, 3, 2):
-            if i + width > len(mine) or mine[i][0] in vocabulary:
-                continue
-            joined = "".join(word for word, _ in mine[i : i + width])
-            if joined in vocabulary:
-                out.append((joined, mine[i][1]))
-                i += width
-                break
+    i = 0  # mine[:i] is done
+    # A run is joined only from a word they lack and with which one of their words begins
+    # (same first three letters, or all of a shorter word); other words are kept as they are.
+    starts = [k for k, (w, _) in enumerate(mine) if w not in words and w[:3] in heads]
+    for start in starts:
+        if start < i or start + 1 >= count:
+            continue  # inside a run joined already, or the last word
+        out.extend(mine[i:start])
+        # The widest run (up to four words) whose concatenation is one of their words.
+        best, width = "", 0
+        joined = mine[start][0] + mine[start + 1][0]
+        if joined[:3] in heads:  # else no word of theirs begins as every run here does
+            for k in range(1, min(4, count - start)):
+                if k > 1:
+                    joined += mine[start + k][0]
+                if len(joined) > longest:
+                    break
+                if joined in words:
+                    best, width = joined, k + 1
+        if width:
+            out.append((best, mine[start][1]))
+            i = start + width
         else:
-            out.append(mine[i])
-            i += 1
+            out.append(mine[start])
+            i = start + 1
+    out.extend(mine[i:])
     return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Vocabulary:
+    """Another rendering's words, indexed for aligning mine to them (built once per
+    vocabulary: a story's renderings are aligned to the same few thousands of times)."""
+
+    words: frozenset[str]
+    heads: frozenset[str]  # the first one, two and three letters of each word
+    longest: int  # length of the longest word
+    by_singular: dict[str, str]
+    by_initial: dict[str, tuple[str, ...]]
+    # my word -> its spelling in this vocabulary (see `_canonical`), filled as met
+    spelled: dict[str, str]
+
+
+def _vocabulary(theirs: Iterable[str] | _Vocabulary) -> _Vocabulary:
+    if isinstance(theirs, _Vocabulary):
+        return theirs
+    return _vocabulary_of(theirs if isinstance(theirs, tuple) else tuple(theirs))
+
+
+# 512 recent vocabularies hold what one story reuses (a 50-article story: 94% hits) and
+# keep the cache's memory near a few MiB.
+@lru_cache(maxsize=512)
+def _vocabulary_of(theirs: tuple[str, ...]) -> _Vocabulary:
+    known = frozenset(theirs)
+    by_singular: dict[str, str] = {}
+    by_initial: dict[str, list[str]] = {}
+    for word in sorted(known):
+        by_singular.setdefault(_singular(word), word)
+        if len(word) >= 5 and not word.isdigit():
+            by_initial.setdefault(word[0], []).append(word)
+    heads = frozenset(word[:n] for word in known for n in (1, 2, 3))
+    longest = max(map(len, known), default=0)
+    return _Vocabulary(
+        known, heads, longest, by_singular, {k: tuple(v) for k, v in by_initial.items()}, {}
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -461,33 +521,32 @@ def _variant(a: str, b: str) -> bool:
     return abs(len(a) - len(b)) <= 2 and fuzz.ratio(a, b) >= 80
 
 
-def _canonical(mine: Marked, theirs: Iterable[str]) -> Marked:
+def _canonical(mine: Marked, theirs: Iterable[str] | _Vocabulary) -> Marked:
     """My words rewritten to their spelling where a variant of the word is theirs."""
-    known, by_singular, by_initial = _spellings(frozenset(theirs))
-    out: Marked = []
-    for word, mark in mine:
-        if word not in known:
-            found = by_singular.get(_singular(word))
-            if found is None and len(word) >= 5:
-                found = next((w for w in by_initial.get(word[0], ()) if _variant(word, w)), None)
-            word = found or word
-        out.append((word, mark))
-    return out
+    vocabulary = _vocabulary(theirs)
+    known, spelled = vocabulary.words, vocabulary.spelled
+    return [
+        (word, mark)
+        if word in known
+        else (spelled.get(word) or spelled.setdefault(word, _spelling(word, vocabulary)), mark)
+        for word, mark in mine
+    ]
 
 
-@lru_cache(maxsize=4096)
-def _spellings(
-    known: frozenset[str],
-) -> tuple[frozenset[str], dict[str, str], dict[str, tuple[str, ...]]]:
-    """A vocabulary indexed by singular and by initial, built once per vocabulary: a
-    story's renderings are aligned to the same few vocabularies thousands of times."""
-    by_singular: dict[str, str] = {}
-    by_initial: dict[str, list[str]] = {}
-    for word in sorted(known):
-        by_singular.setdefault(_singular(word), word)
-        if len(word) >= 5 and not word.isdigit():
-            by_initial.setdefault(word[0], []).append(word)
-    return known, by_singular, {k: tuple(v) for k, v in by_initial.items()}
+def _spelling(word: str, vocabulary: _Vocabulary) -> str:
+    """The vocabulary's spelling of a word it does not hold (the word itself if none)."""
+    found = vocabulary.by_singular.get(_singular(word))
+    if found is None and len(word) >= 5:
+        # `_variant` against each of their words of the same initial, in order: equality and
+        # number variants are ruled out by now (no singular matched), so what is left of it
+        # is the length and the edit-similarity test.
+        size = len(word)
+        candidates = vocabulary.by_initial.get(word[0], ()) if not word.isdigit() else ()
+        found = next(
+            (w for w in candidates if abs(len(w) - size) <= 2 and fuzz.ratio(word, w) >= 80),
+            None,
+        )
+    return found or word
 
 
 def _find(chunk: Sequence[str], seq: Sequence[str], start: int) -> int:
@@ -551,21 +610,39 @@ def _marked(form: _Form, piece: tuple[int, int] | None = None) -> Marked:
 
 
 def _align_to(mine: Marked, theirs: Sequence[str]) -> Marked:
-    return _canonical(_merge_split_words(mine, theirs), theirs)
+    vocabulary = _vocabulary(theirs)
+    return _canonical(_merge_split_words(mine, vocabulary), vocabulary)
 
 
-def _inside(form: _Form, other: _Form) -> tuple[str, ...] | None:
+# One pair's alignments of a rendering (or of one fragment) to a vocabulary: comparing
+# two renderings aligns the same words to the same vocabulary more than once.
+_Aligned = dict[tuple[int, tuple[int, int] | None, tuple[str, ...]], Marked]
+
+
+def _aligned(
+    form: _Form, theirs: Sequence[str], memo: _Aligned, piece: tuple[int, int] | None = None
+) -> Marked:
+    vocabulary = theirs if isinstance(theirs, tuple) else tuple(theirs)
+    key = (id(form), piece, vocabulary)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _align_to(_marked(form, piece), vocabulary)
+    return found
+
+
+def _inside(form: _Form, other: _Form, memo: _Aligned | None = None) -> tuple[str, ...] | None:
     """The words of `form` (whole, or one fragment of a partial quote) inside `other`."""
-    whole = _align_to(_marked(form), other.keys)
-    target = [w for w, _ in _align_to(_marked(other), [w for w, _ in whole])]
+    memo = {} if memo is None else memo
+    whole = _aligned(form, other.keys, memo)
+    target = [w for w, _ in _aligned(other, [w for w, _ in whole], memo)]
     if _contained(whole, target):
         return tuple(w for w, _ in whole)
     if form.kind != "partial" or len(form.pieces) < 2:
         return None
     found = []
     for piece in form.pieces:
-        fragment = _align_to(_marked(form, piece), other.keys)
-        target = [w for w, _ in _align_to(_marked(other), [w for w, _ in fragment])]
+        fragment = _aligned(form, other.keys, memo, piece)
+        target = [w for w, _ in _aligned(other, [w for w, _ in fragment], memo)]
         if _contained(fragment, target):
             found.append(tuple(w for w, _ in fragment))
     return max(found, key=len) if found else None
@@ -574,15 +651,16 @@ def _inside(form: _Form, other: _Form) -> tuple[str, ...] | None:
 def _compare_words(a: _Form, b: _Form) -> _Words | None:
     if not a.keys or not b.keys:
         return None
-    ma = _align_to(_marked(a), b.keys)
-    mb = _align_to(_marked(b), [w for w, _ in ma])
+    memo: _Aligned = {}
+    ma = _aligned(a, b.keys, memo)
+    mb = _aligned(b, [w for w, _ in ma], memo)
     ma = _align_to(ma, [w for w, _ in mb])
     ka, kb = [w for w, _ in ma], [w for w, _ in mb]
     if ka == kb:
         return _Words(True, None, tuple(ka), 1.0, len(ka))
     first, second = (a, b) if len(ka) <= len(kb) else (b, a)
     for form, other in ((first, second), (second, first)):
-        piece = _inside(form, other)
+        piece = _inside(form, other, memo)
         if piece is not None:
             return _Words(False, form, piece, 1.0, len(piece))
     short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
@@ -662,6 +740,61 @@ class _Similarity:
             return None
         return float(np.max(self.rows[i] @ self.rows[j].T))
 
+    def matrix(self) -> np.ndarray | None:
+        """Every pair's similarity from block matrix products: equal to `self(i, j)` up to
+        float rounding (see SIMILARITY_SLACK), for screening pairs, not for scores."""
+        if self.vectors is None or not self.rows:
+            return None
+        every = np.concatenate(self.rows)
+        sizes = np.array([len(rows) for rows in self.rows])
+        starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        out = np.empty((len(self.rows), len(self.rows)), dtype=np.float32)
+        first = 0
+        while first < len(self.rows):
+            last = first + 1  # forms [first, last) whose windows fill the block
+            while last < len(self.rows) and starts[last] + sizes[last] - starts[first] <= (
+                SIMILARITY_BLOCK
+            ):
+                last += 1
+            lo, hi = starts[first], starts[last - 1] + sizes[last - 1]
+            block = every[lo:hi] @ every.T  # the block's windows x all windows
+            best = np.maximum.reduceat(block, starts, axis=1)
+            out[first:last] = np.maximum.reduceat(best, starts[first:last] - lo, axis=0)
+            first = last
+        return out
+
+
+def _screen(forms: Sequence[_Form], similarity: _Similarity) -> list[tuple[int, int]]:
+    """The pairs (i < j, in order) that `_relate` might find related: every pair left out
+    fails its first tests (speakers that cannot be one person; no content word in common
+    and a similarity below TRANSLATION_SIM), so all-pairs work stays in matrix products."""
+    count = len(forms)
+    if count < 2:
+        return []
+    names = sorted({f.speaker for f in forms if f.speaker})
+    name_index = {name: k + 1 for k, name in enumerate(names)}  # 0: no speaker
+    compatible = np.ones((len(names) + 1, len(names) + 1), dtype=bool)
+    for k, a in enumerate(names, 1):
+        for m, b in enumerate(names, 1):
+            compatible[k, m] = speakers_compatible(a, b)
+    who = np.array([name_index.get(f.speaker or "", 0) for f in forms])
+    keep = compatible[who[:, None], who[None, :]]
+    words = sorted({w for f in forms for w in f.content})
+    if words:
+        column = {w: k for k, w in enumerate(words)}
+        has = np.zeros((count, len(words)), dtype=np.float32)
+        for k, form in enumerate(forms):
+            has[k, [column[w] for w in form.content]] = 1.0
+        disjoint = (has @ has.T) < 0.5  # exact: small counts in float32
+        filled = np.asarray(has.sum(axis=1) > 0)
+        disjoint &= filled[:, None] & filled[None, :]
+        bound = similarity.matrix()
+        if bound is not None:
+            disjoint &= bound < TRANSLATION_SIM - SIMILARITY_SLACK
+        keep &= ~disjoint
+    rows, cols = np.nonzero(np.triu(keep, 1))
+    return list(zip(rows.tolist(), cols.tolist(), strict=True))
+
 
 def _share(a: _Form, b: _Form) -> tuple[int, float]:
     """Content words both share, and their share of the smaller set."""
@@ -707,10 +840,12 @@ def _detected(text: str) -> str | None:
 # --------------------------------------------------------------------------- relation
 
 
+@lru_cache(maxsize=16384)
 def _name_words(name: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(_fold(name)) if w not in _TITLE_WORDS)
 
 
+@lru_cache(maxsize=65536)
 def speakers_compatible(a: str | None, b: str | None) -> bool:
     """Could two speaker names be one person? ("Peskov" and "Dmitry Peskov": yes;
     "Mary Cheney" and "Dick Cheney": no). Unknown speakers are compatible with anyone."""
@@ -939,11 +1074,10 @@ def match_quotes(
     owner = {item.index: item.index for item in items}
     links: dict[int, list[Link]] = {item.index: [] for item in items}
     candidates = []
-    for i, x in enumerate(items):
-        for y in items[i + 1 :]:
-            label, score = related(x, y)
-            if label != "different":
-                candidates.append((-_strength(label, score), x.index, y.index, label, score))
+    for i, j in _screen([item.form for item in items], similarity):
+        label, score = related(items[i], items[j])
+        if label != "different":
+            candidates.append((-_strength(label, score), i, j, label, score))
     for _, xi, yi, label, score in sorted(candidates):
         cx, cy = owner[xi], owner[yi]
         if cx == cy:
