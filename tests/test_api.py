@@ -14,6 +14,7 @@ import pytest
 
 from storylens.present.report_json import json_schema
 from storylens.store.sqlite import SQLiteStore
+from storylens.web.api import StoryOut
 from storylens.web.settings import ServeSettings
 from tests.serve_fixtures import running_server
 from tests.serve_stores import analysed_examples_store
@@ -72,6 +73,8 @@ def test_story_list_pages_filters_and_etags(server: str) -> None:
         f"{server}/api/v1/stories", params={"limit": 1}, headers={"If-None-Match": etag}
     )
     assert again.status_code == 304
+    every = httpx.get(f"{server}/api/v1/stories").json()["items"]
+    assert every and all(StoryOut.model_validate(s).model_dump() == s for s in every)
     story = _main_story(server)
     assert story["article_count"] == 4 and story["analysed"]
     by_outlet = httpx.get(f"{server}/api/v1/stories", params={"outlet": story["outlets"][0]}).json()

@@ -177,6 +177,70 @@ def test_merged_stories_leave_the_list_and_summaries_follow_every_change(tmp_pat
         assert remaining is not None and left.title == remaining.title
 
 
+def listed_by_join(store: SQLiteStore) -> list[str]:
+    """The live stories as the join with `stories` finds them, newest first."""
+    rows = store.conn.execute(
+        "SELECT ss.story_id FROM story_summary ss JOIN stories s ON s.id = ss.story_id "
+        "WHERE s.merged_into IS NULL AND ss.articles > 0 "
+        "ORDER BY ss.last_published DESC, ss.story_id DESC"
+    )
+    return [row[0] for row in rows]
+
+
+def unlisted_match_stories(store: SQLiteStore) -> None:
+    """story_summary_unlisted (kept by triggers) holds exactly the summaries of stories
+    that are not live."""
+    expected = store.conn.execute(
+        "SELECT ss.story_id FROM story_summary ss WHERE NOT EXISTS "
+        "(SELECT 1 FROM stories s WHERE s.id = ss.story_id AND s.merged_into IS NULL) "
+        "ORDER BY 1"
+    ).fetchall()
+    kept = store.conn.execute("SELECT story_id FROM story_summary_unlisted ORDER BY 1")
+    assert [tuple(r) for r in kept] == [tuple(r) for r in expected]
+
+
+def test_the_list_leaves_out_exactly_what_is_not_a_live_story(tmp_path: Path) -> None:
+    """Also in states edits pass through: a story marked merged that still holds its
+    articles, one revived, one whose `stories` row is missing."""
+    with build_examples(tmp_path / "s.db") as store:
+        catalog = store.catalog
+
+        def listed(**kwargs: object) -> list[str]:
+            page = catalog.stories(StoryFilter(**kwargs))  # type: ignore[arg-type]
+            assert page.total == len(page.items)
+            return [s.id for s in page.items]
+
+        bank, fire, dock = listed()
+        unlisted_match_stories(store)
+        store.stories.mark_merged(fire, bank)  # it still holds its four articles
+        unlisted_match_stories(store)
+        assert listed() == listed_by_join(store) == [bank, dock]
+        assert listed(outlet="Strait Gazette") == [] and listed(q="Halcyon") == []
+        assert listed(outlet="Meridian Press Agency", min_origins=1) == [bank, dock]
+        assert [s.id for s in catalog.stories(StoryFilter(), limit=1, offset=1).items] == [dock]
+        assert catalog.story(fire) is None
+
+        store.stories.revive(fire)
+        unlisted_match_stories(store)
+        assert listed() == listed_by_join(store) == [bank, fire, dock]
+
+        row = store.conn.execute("SELECT * FROM stories WHERE id = ?", (dock,)).fetchone()
+        store.conn.execute("PRAGMA foreign_keys=OFF")
+        store.conn.execute("DELETE FROM stories WHERE id = ?", (dock,))
+        unlisted_match_stories(store)
+        assert listed() == listed_by_join(store) == [bank, fire]
+        assert listed(language="en") == [bank, fire]
+        store.conn.execute(f"INSERT INTO stories VALUES ({','.join('?' * len(row))})", tuple(row))
+        store.conn.execute("PRAGMA foreign_keys=ON")
+        unlisted_match_stories(store)
+        assert listed() == listed_by_join(store) == [bank, fire, dock]
+
+        survivor = merge(store, bank, dock)  # as people merge: the articles move first
+        unlisted_match_stories(store)
+        assert listed() == listed_by_join(store) and len(listed()) == 2
+        assert survivor in listed()
+
+
 # ----------------------------------------------------------------------------- articles
 
 
@@ -300,8 +364,9 @@ def test_a_version_2_store_upgrades_and_its_articles_are_searchable(tmp_path: Pa
     conn.close()
 
     with SQLiteStore(old) as store:
-        assert store.schema_version == latest_version() == 3
+        assert store.schema_version == latest_version() == 4
         summaries_match_memberships(store)
+        unlisted_match_stories(store)
         assert store.catalog.stories(StoryFilter()) == listed
         assert store.catalog.search("sprinkler", "articles") == found
         check = "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"

@@ -193,6 +193,41 @@ _STORY_COLUMNS = (
     "SELECT ss.story_id, ss.articles, ss.first_published, ss.last_published, s.origins, "
     "s.founder, EXISTS (SELECT 1 FROM story_analyses sa WHERE sa.story_id = ss.story_id) "
 )
+# The same stories read from story_summary alone, so that counting a list and skipping
+# to its page never visit `stories`: the rows the join above leaves out are the ones in
+# story_summary_unlisted (kept by triggers, see 0004), excluded only when there are any.
+_LISTED_FROM = "FROM story_summary ss WHERE ss.articles > 0"
+_LISTED_ORDER = " ORDER BY ss.last_published DESC, ss.story_id DESC"
+_NOT_UNLISTED = " AND ss.story_id NOT IN (SELECT story_id FROM story_summary_unlisted)"
+# One page of them (the listing query goes between the two), joined to `stories` for
+# just its own rows.
+_PAGE_HEAD = (
+    "SELECT p.story_id, p.articles, p.first_published, p.last_published, s.origins, "
+    "s.founder, EXISTS (SELECT 1 FROM story_analyses sa WHERE sa.story_id = p.story_id) "
+    "FROM (SELECT ss.story_id, ss.articles, ss.first_published, ss.last_published "
+)
+_PAGE_TAIL = (
+    " LIMIT ? OFFSET ?) p JOIN stories s ON s.id = p.story_id WHERE s.merged_into IS NULL "
+    "ORDER BY p.last_published DESC, p.story_id DESC"
+)
+# Stories with a member article that matches. The covering indexes are named (0004):
+# left to itself SQLite looks up articles by rowid and memberships by their unique
+# article_id, reading each whole row (an article's text, a membership's evidence).
+_MATCHING_ARTICLES = (
+    "ss.story_id IN (SELECT m.story_id FROM articles_fts "
+    "JOIN articles a INDEXED BY articles_seq_id ON a.seq = articles_fts.rowid "
+    "JOIN story_members m INDEXED BY story_members_article_story ON m.article_id = a.id "
+    "WHERE articles_fts MATCH ?)"
+)
+_MATCHING_MEMBERS = (
+    "ss.story_id IN (SELECT m.story_id FROM articles a "
+    "JOIN story_members m INDEXED BY story_members_article_story ON m.article_id = a.id "
+    "WHERE a.{column} = ?)"
+)
+_MIN_ORIGINS = (
+    "EXISTS (SELECT 1 FROM stories s INDEXED BY stories_id_origins "
+    "WHERE s.id = ss.story_id AND s.origins >= ?)"
+)
 
 
 class Catalog:
@@ -209,16 +244,29 @@ class Catalog:
         Raises ValueError when `since` or `until` is not an ISO date.
         """
         limit, offset = max(0, limit), max(0, offset)
-        where, params = self._story_where(f)
+        where, params, by_members = self._story_where(f)
         if where is None:
             return Page((), 0, limit, offset)
-        total = self.conn.execute(f"SELECT count(*) {_STORY_FROM}{where}", params).fetchone()[0]
-        rows = self.conn.execute(
-            f"{_STORY_COLUMNS}{_STORY_FROM}{where} "
-            "ORDER BY ss.last_published DESC, ss.story_id DESC LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        ).fetchall()
-        return Page(self._story_items(rows), int(total), limit, offset)
+        if self.conn.execute("SELECT EXISTS (SELECT 1 FROM story_summary_unlisted)").fetchone()[0]:
+            where += _NOT_UNLISTED
+        listed = f"{_LISTED_FROM}{where}{_LISTED_ORDER}"
+        if by_members:
+            # Finding the stories of the matching articles is most of the work: do it
+            # once for both the count and the page.
+            cursor = self.conn.execute(f"SELECT ss.story_id {listed}", params)
+            cursor.row_factory = None
+            ids = [row[0] for row in cursor]
+            total = len(ids)
+            rows = self._story_rows(ids[offset : offset + limit])
+        else:
+            count = self.conn.execute(f"SELECT count(*) {_LISTED_FROM}{where}", params)
+            total = int(count.fetchone()[0])
+            cursor = self.conn.execute(
+                f"{_PAGE_HEAD}{listed}{_PAGE_TAIL}", [*params, limit, offset]
+            )
+            cursor.row_factory = None
+            rows = cursor.fetchall()
+        return Page(self._story_items(rows), total, limit, offset)
 
     def story(self, story_id: str) -> StoryListItem | None:
         """The story as listed, or None when it is not a live story (unknown or merged)."""
@@ -228,27 +276,35 @@ class Catalog:
         items = self._story_items(rows)
         return items[0] if items else None
 
-    def _story_where(self, f: StoryFilter) -> tuple[str | None, list[Any]]:
-        """The WHERE additions for a filter; None when it can match nothing (empty search)."""
+    def _story_rows(self, ids: Sequence[str]) -> list[Any]:
+        """The list rows of these live stories, in this order."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        cursor = self.conn.execute(
+            f"{_STORY_COLUMNS}{_STORY_FROM} AND ss.story_id IN ({marks})", list(ids)
+        )
+        cursor.row_factory = None
+        found = {row[0]: row for row in cursor}
+        return [found[i] for i in ids if i in found]
+
+    def _story_where(self, f: StoryFilter) -> tuple[str | None, list[Any], bool]:
+        """The WHERE additions for a filter (on story_summary ss), their parameters, and
+        whether they look at member articles; None when it can match nothing (empty
+        search)."""
         clauses: list[str] = []
         params: list[Any] = []
         if f.q is not None:
             query = fts_query(f.q)
             if query is None:
-                return None, []
-            clauses.append(
-                "ss.story_id IN (SELECT m.story_id FROM articles_fts "
-                "JOIN articles a ON a.seq = articles_fts.rowid "
-                "JOIN story_members m ON m.article_id = a.id WHERE articles_fts MATCH ?)"
-            )
+                return None, [], False
+            clauses.append(_MATCHING_ARTICLES)
             params.append(query)
         for column, value in (("outlet_name", f.outlet), ("language", f.language)):
             if value is not None:
-                clauses.append(
-                    "ss.story_id IN (SELECT m.story_id FROM articles a "
-                    f"JOIN story_members m ON m.article_id = a.id WHERE a.{column} = ?)"
-                )
+                clauses.append(_MATCHING_MEMBERS.format(column=column))
                 params.append(value)
+        by_members = bool(clauses)
         if f.since:
             clauses.append("ss.last_published >= ?")
             params.append(_day(f.since))
@@ -256,14 +312,14 @@ class Catalog:
             clauses.append("ss.first_published < ?")
             params.append(_day_after(f.until))
         if f.min_origins is not None:
-            clauses.append("s.origins >= ?")
+            clauses.append(_MIN_ORIGINS)
             params.append(f.min_origins)
         if f.min_articles is not None:
             clauses.append("ss.articles >= ?")
             params.append(f.min_articles)
-        return "".join(f" AND {c}" for c in clauses), params
+        return "".join(f" AND {c}" for c in clauses), params, by_members
 
-    def _story_items(self, rows: Sequence[sqlite3.Row]) -> tuple[StoryListItem, ...]:
+    def _story_items(self, rows: Sequence[Any]) -> tuple[StoryListItem, ...]:
         """List items for summary rows: titles, outlets and languages of just these stories."""
         if not rows:
             return ()
@@ -276,7 +332,8 @@ class Catalog:
             f"WHERE m.story_id IN ({marks}) "
             "ORDER BY m.story_id, a.published_earliest IS NULL, a.published_earliest, a.seq",
             ids,
-        ).fetchall()
+        )
+        members.row_factory = None  # plain tuples: cheaper than sqlite3.Row
         titles: dict[str, dict[str, str]] = defaultdict(dict)
         outlets: dict[str, set[str]] = defaultdict(set)
         languages: dict[str, set[str]] = defaultdict(set)

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from storylens.store.analyses import members_key
-from storylens.store.catalog import StoryFilter
+from storylens.store.catalog import StoryFilter, StoryListItem
 from storylens.store.sqlite import SQLiteStore
 from storylens.web import actions
 from storylens.web.deps import (
@@ -259,11 +259,29 @@ def _etag(*parts: object) -> str:
 def _cached(request: Request, body: BaseModel | dict[str, Any], etag: str) -> Response:
     """The body with its ETag, or 304 when the client already has it."""
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    sent = request.headers.get("if-none-match", "")
-    if etag in {t.strip() for t in sent.split(",")}:
+    if _client_has(request, etag):
         return Response(status_code=304, headers=headers)
     content = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
     return JSONResponse(content, headers=headers)
+
+
+def _cached_json(request: Request, body: dict[str, Any]) -> Response:
+    """The body with an ETag of its JSON, or 304 when the client already has it.
+
+    Serialised once, as JSONResponse would, for both the response and the ETag.
+    """
+    content = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    data = content.encode("utf-8")
+    etag = f'W/"{hashlib.sha256(data).hexdigest()[:32]}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _client_has(request, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type="application/json", headers=headers)
+
+
+def _client_has(request: Request, etag: str) -> bool:
+    sent = request.headers.get("if-none-match", "")
+    return etag in {t.strip() for t in sent.split(",")}
 
 
 def _next(request: Request, total: int, limit: int, offset: int) -> str | None:
@@ -284,6 +302,22 @@ def _page(request: Request, page: Any, items: list[Any]) -> dict[str, Any]:
 
 def _story_out(item: Any) -> StoryOut:
     return StoryOut.model_validate(item, from_attributes=True)
+
+
+def _story_json(item: StoryListItem) -> dict[str, Any]:
+    """`_story_out(item).model_dump()`, built directly: a list has many items, and the
+    catalog's are already of the right types."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "article_count": item.article_count,
+        "outlets": list(item.outlets),
+        "languages": list(item.languages),
+        "origins": item.origins,
+        "first_published": item.first_published,
+        "last_published": item.last_published,
+        "analysed": item.analysed,
+    }
 
 
 def _article_out(item: Any) -> ArticleOut:
@@ -357,8 +391,7 @@ def list_stories(
         min_articles=min_articles,
     )
     page = store.catalog.stories(story_filter, limit=limit, offset=offset)
-    body = _page(request, page, [_story_out(s).model_dump() for s in page.items])
-    return _cached(request, body, _etag(body))
+    return _cached_json(request, _page(request, page, [_story_json(s) for s in page.items]))
 
 
 @router.get(
