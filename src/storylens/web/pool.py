@@ -20,9 +20,14 @@ SCOPE_KEY = "storylens.store"
 
 
 class StorePool:
-    """Idle stores of one database, at most `keep` of them kept open."""
+    """Idle stores of one database, at most `keep` of them kept open.
 
-    def __init__(self, path: Path, keep: int = 8) -> None:
+    The default covers AnyIO's 40 worker threads: opening a store costs about a
+    millisecond (migrations check, pragmas), as much as serving a story page, so under
+    load no request should have to open one.
+    """
+
+    def __init__(self, path: Path, keep: int = 48) -> None:
         self.path = path
         self.keep = keep
         self._idle: list[SQLiteStore] = []
