@@ -55,3 +55,18 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def record_problems(page: Any) -> list[str]:
+    """A list that fills with the page's console errors and warnings, page errors and
+    failed requests, for a test to assert empty."""
+    problems: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type in ("error", "warning"):
+            problems.append(f"console {message.type}: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    return problems

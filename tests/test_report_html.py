@@ -46,7 +46,7 @@ from storylens.present.report_html import (
     safe_url,
 )
 from tests.builders import make_unit as _unit
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, record_problems
 
 SECTIONS = ("columns", "summary", "facts", "quotes", "discrepancies", "timeline", "framing")
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -470,18 +470,8 @@ def open_report(browser: Any, html: str, path: Path, screenshot: Path) -> dict[s
     """Open the report from file://, check nothing goes wrong, screenshot it, query it."""
     path.write_text(html, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    problems: list[str] = []
+    problems = record_problems(page)
     requests: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
     page.on("request", lambda r: requests.append(r.url))
     page.goto(path.as_uri(), wait_until="load")
     page.wait_for_selector(".sl-report[data-ready=true]", timeout=5000)

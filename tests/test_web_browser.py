@@ -27,7 +27,7 @@ from storylens.group import group_new
 from storylens.ingest import ingest
 from storylens.store import SQLiteStore
 from storylens.web.settings import ServeSettings
-from tests.conftest import DATA, SCREENSHOTS, SEEDS, need
+from tests.conftest import DATA, SCREENSHOTS, SEEDS, need, record_problems
 from tests.serve_fixtures import running_server
 
 PAYLOAD = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
@@ -136,17 +136,7 @@ def watched(browser: Any, base_url: str) -> Iterator[tuple[Any, list[str]]]:
     request and request to anywhere but our server is recorded."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    problems = record_problems(page)
     page.on(
         "request",
         lambda r: (

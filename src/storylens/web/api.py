@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -727,6 +728,16 @@ def get_job(job_id: Annotated[int, Path(ge=1, le=2**62)], store: Store, _: Reade
 # -- overrides ------------------------------------------------------------------------
 
 
+def _edit(request: Request, edit: Callable[[], str]) -> EditResult:
+    """Run an edit; its refusal becomes the matching HTTP error; the worker re-analyses."""
+    try:
+        story_id = edit()
+    except actions.ActionRefused as exc:
+        raise _refused(exc) from exc
+    wake_worker(request)
+    return EditResult(story_id=story_id)
+
+
 @router.post(
     "/stories/{story_id}/merge",
     response_model=EditResult,
@@ -738,12 +749,7 @@ def merge_story(
 ) -> EditResult:
     """Merge another story into this one (the older id survives); kept across regroupings."""
     _live_story(store, story_id)
-    try:
-        survivor = actions.merge_stories(store, story_id, body.other, editor.name)
-    except actions.ActionRefused as exc:
-        raise _refused(exc) from exc
-    wake_worker(request)
-    return EditResult(story_id=survivor)
+    return _edit(request, lambda: actions.merge_stories(store, story_id, body.other, editor.name))
 
 
 @router.post(
@@ -757,12 +763,9 @@ def split_story(
 ) -> EditResult:
     """Split the given articles off into a new story."""
     _live_story(store, story_id)
-    try:
-        new_id = actions.split_story(store, story_id, body.article_ids, editor.name)
-    except actions.ActionRefused as exc:
-        raise _refused(exc) from exc
-    wake_worker(request)
-    return EditResult(story_id=new_id)
+    return _edit(
+        request, lambda: actions.split_story(store, story_id, body.article_ids, editor.name)
+    )
 
 
 @router.post(
@@ -777,12 +780,7 @@ def move_article(
     """Move an article into another story."""
     if not store.has(article_id):
         raise HTTPException(404, f"no article {article_id!r}")
-    try:
-        target = actions.move_article(store, article_id, body.story, editor.name)
-    except actions.ActionRefused as exc:
-        raise _refused(exc) from exc
-    wake_worker(request)
-    return EditResult(story_id=target)
+    return _edit(request, lambda: actions.move_article(store, article_id, body.story, editor.name))
 
 
 @router.get("/overrides", responses=READ_ERRORS, tags=["overrides"])
