@@ -300,6 +300,20 @@ def _this_page(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
+def _pager(
+    path: str, params: dict[str, str], start: int, size: int, total: int
+) -> dict[str, str | None]:
+    """The previous and next page links of a paged list (None at either end)."""
+
+    def link(at: int) -> str:
+        return path + "?" + urlencode({**params, "limit": size, "offset": at})
+
+    return {
+        "prev": link(max(0, start - size)) if start > 0 else None,
+        "next": link(start + size) if start + size < total else None,
+    }
+
+
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
@@ -344,10 +358,6 @@ def story_list(
         "min_origins": str(origins or ""),
     }
     kept = {k: v for k, v in params.items() if v}
-
-    def page_link(at: int) -> str:
-        return "/?" + urlencode({**kept, "limit": size, "offset": at})
-
     return render(
         request,
         "pages/stories.html.j2",
@@ -358,8 +368,7 @@ def story_list(
             "problems": problems,
             "outlets": store.catalog.outlet_names(),
             "languages": store.catalog.languages(),
-            "prev": page_link(max(0, start - size)) if start > 0 else None,
-            "next": page_link(start + size) if start + size < page.total else None,
+            **_pager("/", kept, start, size, page.total),
         },
     )
 
@@ -518,18 +527,10 @@ def outlet_list(
     size = _int(limit, 100, 1, 500)
     start = _int(offset, 0, 0, 10_000_000)
     page = store.catalog.outlets(limit=size, offset=start)
-
-    def page_link(at: int) -> str:
-        return "/outlets?" + urlencode({"limit": size, "offset": at})
-
     return render(
         request,
         "pages/outlets.html.j2",
-        {
-            "page": page,
-            "prev": page_link(max(0, start - size)) if start > 0 else None,
-            "next": page_link(start + size) if start + size < page.total else None,
-        },
+        {"page": page, **_pager("/outlets", {}, start, size, page.total)},
     )
 
 
@@ -548,19 +549,10 @@ def outlet_page(
     profile = store.catalog.outlet(name, size, start)
     if profile is None:
         raise HTTPException(404, f"no outlet {name!r}")
-    total = profile.stories.total
-
-    def page_link(at: int) -> str:
-        return outlet_href(name) + "?" + urlencode({"limit": size, "offset": at})
-
     return render(
         request,
         "pages/outlet.html.j2",
-        {
-            "profile": profile,
-            "prev": page_link(max(0, start - size)) if start > 0 else None,
-            "next": page_link(start + size) if start + size < total else None,
-        },
+        {"profile": profile, **_pager(outlet_href(name), {}, start, size, profile.stories.total)},
     )
 
 
@@ -598,7 +590,7 @@ def search_page(
     start = _int(offset, 0, 0, 10_000_000)
     hits: list[HitView] = []
     total = 0
-    prev = nxt = None
+    links: dict[str, str | None] = {"prev": None, "next": None}
     if query:
         page = store.catalog.search(
             query, cast(Literal["articles", "quotes", "entities"], chosen), size, start
@@ -617,12 +609,7 @@ def search_page(
             )
             for h in page.items
         ]
-
-        def page_link(at: int) -> str:
-            return "/search?" + urlencode({"q": query, "kind": chosen, "limit": size, "offset": at})
-
-        prev = page_link(max(0, start - size)) if start > 0 else None
-        nxt = page_link(start + size) if start + size < total else None
+        links = _pager("/search", {"q": query, "kind": chosen}, start, size, total)
     return render(
         request,
         "pages/search.html.j2",
@@ -633,8 +620,7 @@ def search_page(
             "hits": hits,
             "total": total,
             "offset": start,
-            "prev": prev,
-            "next": nxt,
+            **links,
         },
     )
 
