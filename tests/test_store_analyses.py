@@ -153,6 +153,23 @@ def test_put_nests_in_the_callers_transaction(store: SQLiteStore) -> None:
     assert store.analyses.get("s1") is None and rows(store, "quote_index") == 0
 
 
+def test_header_and_fragment_read_the_same_analysis_without_its_json(
+    store: SQLiteStore,
+) -> None:
+    assert store.analyses.header("s1") is None and store.analyses.fragment("s1") is None
+    analysis = stored("s1", ["a1", "a2", "a3"])
+    store.analyses.put(analysis, QUOTES, ENTITIES, STATS)
+    header = store.analyses.header("s1")
+    assert header is not None
+    assert (header.members_key, header.computed_at, header.version) == (
+        analysis.members_key,
+        analysis.computed_at,
+        analysis.version,
+    )
+    assert header.fresh_for(["a3", "a1", "a2"]) and not header.fresh_for(["a1", "a2"])
+    assert store.analyses.fragment("s1") == (header, analysis.report_html)
+
+
 def test_freshness_follows_the_members(store: SQLiteStore) -> None:
     assert store.analyses.stale_or_missing(10) == ["s1"]  # s2 has one article
     store.analyses.put(stored("s1", ["a1", "a2", "a3"]), QUOTES, ENTITIES, STATS)

@@ -71,6 +71,20 @@ class OutletStats:
     omits: int
 
 
+@dataclass(frozen=True, slots=True)
+class AnalysisHeader:
+    """What a stored analysis is, without its (large) report texts."""
+
+    story_id: str
+    members_key: str
+    computed_at: str
+    version: str
+
+    def fresh_for(self, article_ids: Iterable[str]) -> bool:
+        """Computed on exactly these members."""
+        return self.members_key == members_key(article_ids)
+
+
 class AnalysisTable:
     """Stored analyses on one connection; writes are atomic and nest in a transaction."""
 
@@ -84,6 +98,25 @@ class AnalysisTable:
             (story_id,),
         ).fetchone()
         return StoredAnalysis(*row) if row else None
+
+    def header(self, story_id: str) -> AnalysisHeader | None:
+        """The analysis' identity and age; the API's story read needs no more."""
+        row = self.conn.execute(
+            "SELECT story_id, members_key, computed_at, version "
+            "FROM story_analyses WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        return AnalysisHeader(*row) if row else None
+
+    def fragment(self, story_id: str) -> tuple[AnalysisHeader, str] | None:
+        """The header and the HTML fragment: what a story page shows, without the JSON
+        report (several times larger) that it does not use."""
+        row = self.conn.execute(
+            "SELECT story_id, members_key, computed_at, version, report_html "
+            "FROM story_analyses WHERE story_id = ?",
+            (story_id,),
+        ).fetchone()
+        return (AnalysisHeader(*row[:4]), row[4]) if row else None
 
     def put(
         self,

@@ -18,7 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from storylens.store.analyses import members_key
 from storylens.store.catalog import StoryFilter, StoryListItem
 from storylens.store.sqlite import SQLiteStore
 from storylens.web import actions
@@ -408,12 +407,13 @@ def get_story(request: Request, story_id: str, store: Store, _: Reader) -> Respo
     if item is None:
         raise HTTPException(404, f"no story {story_id!r}")
     articles = store.catalog.articles(story_id=story_id, limit=500).items
-    analysis = store.analyses.get(story_id)
+    analysis = store.analyses.header(story_id)
     status = None
     if analysis is not None:
-        fresh = store.analyses.is_fresh(story_id, members_key(store.stories.members(story_id)))
         status = AnalysisStatus(
-            computed_at=analysis.computed_at, version=analysis.version, fresh=fresh
+            computed_at=analysis.computed_at,
+            version=analysis.version,
+            fresh=analysis.fresh_for(store.stories.members(story_id)),
         )
     detail = StoryDetail(
         **_story_out(item).model_dump(),

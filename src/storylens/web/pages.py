@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from storylens.present.articles import time_label
 from storylens.present.report_html import clean_text, safe_url
-from storylens.store.analyses import QuoteRow, members_key
+from storylens.store.analyses import QuoteRow
 from storylens.store.catalog import StoryFilter
 from storylens.store.sqlite import SQLiteStore
 from storylens.web import actions
@@ -383,10 +383,9 @@ def story_page(request: Request, story_id: str, store: Store, _: Reader) -> Resp
     if item is None:
         raise HTTPException(404, f"story {story_id!r} has no articles")
     members = store.catalog.articles(story_id=story_id, limit=MAX_MEMBERS).items
-    analysis = store.analyses.get(story_id)
-    stale = analysis is not None and analysis.members_key != members_key(
-        store.stories.members(story_id)
-    )
+    stored = store.analyses.fragment(story_id)
+    analysis, report_html = stored if stored else (None, None)
+    stale = analysis is not None and not analysis.fresh_for(store.stories.members(story_id))
     return render(
         request,
         "pages/story.html.j2",
@@ -395,6 +394,7 @@ def story_page(request: Request, story_id: str, store: Store, _: Reader) -> Resp
             "members": members,
             "more_members": max(0, item.article_count - len(members)),
             "analysis": analysis,
+            "report_html": report_html,
             "stale": stale,
             "report_assets": analysis is not None,
         },
