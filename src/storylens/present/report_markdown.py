@@ -12,6 +12,9 @@ import re
 
 from storylens.compare.model import Comparison
 from storylens.present.report_parts import (
+    CHECK,
+    CONTEXT_WIDTH,
+    QUOTE_WIDTH,
     clean,
     fact_labels,
     fact_text,
@@ -26,9 +29,6 @@ from storylens.present.report_parts import (
 
 __all__ = ["comparison_markdown", "md_escape"]
 
-CHECK = "✓"
-QUOTE_WIDTH = 400
-CONTEXT_WIDTH = 160
 
 # Punctuation that opens or closes a Markdown construct anywhere in a line (emphasis,
 # code, links, table cells, strikethrough, headings, math), backslash-escaped as

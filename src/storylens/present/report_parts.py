@@ -24,6 +24,9 @@ from storylens.compare.model import (
 )
 
 __all__ = [
+    "CHECK",
+    "CONTEXT_WIDTH",
+    "QUOTE_WIDTH",
     "FramingFigures",
     "clean",
     "duration",
@@ -43,6 +46,9 @@ __all__ = [
 # bidirectional embeddings, overrides and isolates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 FACT_TEXT_WIDTH = 90
+CHECK = "✓"  # an outlet carries the fact (text and Markdown tables)
+QUOTE_WIDTH = 400  # characters of a quote the text and Markdown reports show
+CONTEXT_WIDTH = 160  # characters of context around a span
 TOP_VOICES = 3
 
 

@@ -21,6 +21,9 @@ from rich.text import Text
 
 from storylens.compare.model import Comparison, EventMention
 from storylens.present.report_parts import (
+    CHECK,
+    CONTEXT_WIDTH,
+    QUOTE_WIDTH,
     clean,
     fact_labels,
     fact_text,
@@ -34,10 +37,6 @@ from storylens.present.report_parts import (
 )
 
 __all__ = ["render_comparison"]
-
-CHECK = "✓"
-QUOTE_WIDTH = 400
-CONTEXT_WIDTH = 160
 
 
 def render_comparison(c: Comparison, console: Console) -> None:
