@@ -67,6 +67,11 @@ def _serving(db: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen[str]
             process.communicate()
 
 
+def _json_lines(text: str) -> list[dict[str, object]]:
+    """The JSON log lines of a server's stderr."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
 def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=90)
@@ -116,7 +121,7 @@ def test_serve_stops_gracefully_and_keeps_queued_ingests(tmp_path: Path) -> None
         assert len(job_ids) == 6
         code, err = _stop(process)
     assert code == 0, err[-2000:]
-    logs = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    logs = _json_lines(err)
     assert any(entry.get("message") == "stopped" for entry in logs), err[-2000:]
     assert any(entry.get("path") == "/api/v1/ingest/files" for entry in logs)
     with SQLiteStore(db) as store:
@@ -150,6 +155,11 @@ def test_serve_two_workers_share_one_store(tmp_path: Path) -> None:
         assert health["worker_seen"] is None, "--no-worker: no worker has run on this store"
         code, err = _stop(process)
     assert code == 0, err[-2000:]
+    logs = _json_lines(err)
+    started = {e["message"] for e in logs if e["message"].startswith("Started server process")}
+    assert len(started) == 2, f"two web processes served: {started}"
+    served = [e for e in logs if e.get("path") == "/api/v1/stories"]
+    assert len(served) == 40, "every web process writes its access log"
 
 
 def test_serve_refuses_a_bad_port(tmp_path: Path) -> None:

@@ -81,8 +81,6 @@ def serve_command(
     from storylens.web.worker import Worker
 
     configure_logging()
-    if not access_log:
-        logging.getLogger("storylens.http").setLevel(logging.WARNING)
     settings = ServeSettings(
         db=db.resolve(),
         read_token_required=read_token_required,
@@ -94,6 +92,7 @@ def serve_command(
         zone=zone,
         trust_forwarded=trust_forwarded,
         secure_cookies=secure_cookies,
+        access_log=access_log,
     )
     os.environ[SETTINGS_ENV] = settings_to_json(settings)
     # uvicorn stops on SIGINT/SIGTERM, then raises the signal again for the handler that

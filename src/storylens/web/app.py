@@ -20,7 +20,7 @@ from storylens import __version__
 from storylens.store.sqlite import SQLiteStore
 from storylens.web import api, pages
 from storylens.web.deps import get_store
-from storylens.web.logs import AccessLogMiddleware
+from storylens.web.logs import AccessLogMiddleware, configure_logging
 from storylens.web.pool import StorePool, StoreReleaseMiddleware
 from storylens.web.ratelimit import RateLimitMiddleware
 from storylens.web.security import SecurityHeadersMiddleware
@@ -157,19 +157,22 @@ def create_app(settings: ServeSettings) -> FastAPI:
         trust_forwarded=settings.trust_forwarded,
     )
     app.add_middleware(StoreReleaseMiddleware, pool=pool)
-    app.add_middleware(AccessLogMiddleware)
+    if settings.access_log:
+        app.add_middleware(AccessLogMiddleware)
     return app
 
 
 def app_from_environment() -> FastAPI:
     """The app for a `storylens serve` web process: settings come from the parent process
-    (uvicorn starts each worker process by import string, so they travel in the environment)."""
+    (uvicorn starts each worker process by import string, so they travel in the
+    environment), and so does nothing else: a spawned process sets up its own logging."""
     import json
     import os
     from pathlib import Path
 
     from storylens.cli_serve import SETTINGS_ENV
 
+    configure_logging()
     data = json.loads(os.environ[SETTINGS_ENV])
     data["db"] = Path(data["db"])
     return create_app(ServeSettings(**data))

@@ -23,3 +23,4 @@ class ServeSettings:
     model: str | None = None  # spaCy model name; None = the packaged English model
     trust_forwarded: bool = False  # behind a reverse proxy: client address from X-Forwarded-For
     secure_cookies: bool = False  # set the session cookie's Secure flag (served over HTTPS)
+    access_log: bool = True  # one JSON log line per request
