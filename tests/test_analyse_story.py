@@ -56,7 +56,9 @@ def test_the_analysis_is_stored_and_fresh(analysed: Analysed) -> None:
     assert store.analyses.get(fire.story_id) == fire
     members = store.stories.members(fire.story_id)
     assert fire.members_key == members_key(members)
-    assert store.analyses.is_fresh(fire.story_id, fire.members_key)
+    header = store.analyses.header(fire.story_id)
+    assert header is not None and header.fresh_for(members)
+    assert not header.fresh_for(members[1:])
     assert store.analyses.stale_or_missing(10) == []
     listed = store.catalog.stories(StoryFilter()).items
     assert {s.id for s in listed if s.analysed} == {fire.story_id, analysed.bank.story_id}

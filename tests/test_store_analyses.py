@@ -173,9 +173,10 @@ def test_header_and_fragment_read_the_same_analysis_without_its_json(
 def test_freshness_follows_the_members(store: SQLiteStore) -> None:
     assert store.analyses.stale_or_missing(10) == ["s1"]  # s2 has one article
     store.analyses.put(stored("s1", ["a1", "a2", "a3"]), QUOTES, ENTITIES, STATS)
-    assert store.analyses.is_fresh("s1", members_key(["a1", "a2", "a3"]))
-    assert not store.analyses.is_fresh("s1", members_key(["a1", "a2"]))
-    assert not store.analyses.is_fresh("s2", members_key(["b1"]))
+    header = store.analyses.header("s1")
+    assert header is not None and header.fresh_for(["a1", "a2", "a3"])
+    assert not header.fresh_for(["a1", "a2"])
+    assert store.analyses.header("s2") is None
     assert store.analyses.stale_or_missing(10) == []
     # a3 moves to s2: both stories now hold two articles and neither analysis matches.
     with store.transaction():

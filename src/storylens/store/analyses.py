@@ -182,13 +182,6 @@ class AnalysisTable:
             raise
         conn.execute("RELEASE analysis_put")
 
-    def is_fresh(self, story_id: str, members_key: str) -> bool:
-        """A stored analysis exists and was computed on exactly these members."""
-        row = self.conn.execute(
-            "SELECT members_key FROM story_analyses WHERE story_id = ?", (story_id,)
-        ).fetchone()
-        return row is not None and row[0] == members_key
-
     def stale_or_missing(self, limit: int) -> list[str]:
         """Live stories of two or more articles with no analysis or an outdated one.
 

@@ -240,7 +240,6 @@ class Worker:
 
     def _analyse_story(self, store: SQLiteStore, job: Job) -> dict[str, Any]:
         from storylens.analyse_story import analyse_story
-        from storylens.store.analyses import members_key
 
         story_id = job.payload.get("story_id")
         if not isinstance(story_id, str) or not story_id:
@@ -249,7 +248,8 @@ class Worker:
         members = store.stories.members(story_id)
         if not members:
             return {"story_id": story_id, "analysed": False, "reason": "the story has no articles"}
-        fresh = store.analyses.is_fresh(story_id, members_key(members))
+        header = store.analyses.header(story_id)
+        fresh = header is not None and header.fresh_for(members)
         if fresh and not job.payload.get("force"):
             return {"story_id": story_id, "analysed": False, "reason": "already up to date"}
         store.jobs.progress(job.id, f"analysing {len(members)} articles")
