@@ -14,6 +14,7 @@ from storylens.compare import same_fact as module
 from storylens.compare.same_fact import (
     CACHE_TEXTS,
     SameFactJudge,
+    Sentence,
     default_judge,
     describe,
     pair_features,
@@ -180,10 +181,34 @@ def _example_sentences(name: str, limit: int) -> list[str]:
     return found[:limit]
 
 
-def test_batched_features_equal_the_per_pair_ones(judge: SameFactJudge) -> None:
-    """`pair_features_many` (what `scores` uses) gives `pair_features`'s values exactly, on
-    real sentences: the example corpus's two text dumps, against each other and
-    themselves, with figures, names, quotes, a truncated long text and punctuation only."""
+def _reference_token_side(best: np.ndarray, weights: np.ndarray) -> list[float]:
+    """The token-side features written plainly, one level at a time: the oracle."""
+    total = float(weights.sum())
+    if not len(best):
+        return [0.0, 0.0, 0.0] + [1.0] * len(module._LEVELS) + [0.0] * len(module._LEVELS)
+    share = [float((weights * (best < t)).sum() / max(total, 1e-9)) for t in module._LEVELS]
+    mass = [float((weights * (best < t)).sum()) for t in module._LEVELS]
+    weighted = float((best * weights).sum() / total) if total > 0 else float(best.mean())
+    return [weighted, float(best.mean()), float(best.min()), *share, *mass]
+
+
+def _reference_word_side(best: np.ndarray, side: Sentence, other: Sentence) -> list[float]:
+    """The word-side features written plainly, one kind at a time: the oracle."""
+    present = frozenset(other.word_list)
+    missing = np.array([w not in present for w in side.word_list], dtype=bool)
+    out: list[float] = []
+    for kind in (module._NUMERIC, module._NAME, module._CONTENT):
+        mask = (side.kinds == kind) & missing
+        out += [float((mask & (best < 0.5)).sum()), float((mask & (best < 0.7)).sum())]
+        out.append(float(mask.sum()))
+    return out
+
+
+def test_batched_features_equal_the_plain_ones(judge: SameFactJudge) -> None:
+    """`pair_features_many` (what `scores` uses) gives each pair the values it gets alone,
+    and its array operations give the plain per-level and per-kind sums exactly, on real
+    sentences: the example corpus's two text dumps, against each other and themselves,
+    with figures, names, quotes, a truncated long text and punctuation only."""
     ledger = _example_sentences("national-ledger.txt", 30)
     courier = _example_sentences("korvhaven-courier.txt", 30)
     odd = ["!!!", "No.", " ".join(ledger) * 3, *NUMBER_CHANGED[0]]
@@ -201,6 +226,12 @@ def test_batched_features_equal_the_per_pair_ones(judge: SameFactJudge) -> None:
         assert list(row) == list(one)  # same names, same order
         assert row == one  # same values, to the last bit
         assert all(type(v) is float for v in row.values())
+        sim = a.vectors @ b.vectors.T
+        best = module._best(sim, 1, len(a.vectors))
+        assert module._token_side(best, a.weights) == _reference_token_side(best, a.weights)
+        word_best = module._best(a.word_vectors @ b.word_vectors.T, 1, len(a.word_list))
+        fast = module._word_side(word_best, a, module._sides(a).kinds, module._sides(b))
+        assert fast == _reference_word_side(word_best, a, b)
 
 
 class _CountingEncoder:

@@ -331,28 +331,6 @@ def _best(sim: np.ndarray, axis: int, size: int) -> np.ndarray:
     return np.asarray(sim.max(axis=axis), dtype=np.float32)
 
 
-def _token_side(best: np.ndarray, weights: np.ndarray) -> list[float]:
-    """idf-weighted and plain greedy match, worst token, unaligned idf share and mass."""
-    total = float(weights.sum())
-    if not len(best):
-        return [0.0, 0.0, 0.0] + [1.0] * len(_LEVELS) + [0.0] * len(_LEVELS)
-    share = [float((weights * (best < t)).sum() / max(total, 1e-9)) for t in _LEVELS]
-    mass = [float((weights * (best < t)).sum()) for t in _LEVELS]
-    weighted = float((best * weights).sum() / total) if total > 0 else float(best.mean())
-    return [weighted, float(best.mean()), float(best.min()), *share, *mass]
-
-
-def _word_side(best: np.ndarray, side: Sentence, other: frozenset[str]) -> list[float]:
-    """Words of each kind the other sentence lacks: absent verbatim, and weakly/not aligned."""
-    missing = np.array([w not in other for w in side.word_list], dtype=bool)
-    out: list[float] = []
-    for kind in (_NUMERIC, _NAME, _CONTENT):
-        mask = (side.kinds == kind) & missing
-        out += [float((mask & (best < 0.5)).sum()), float((mask & (best < 0.7)).sum())]
-        out.append(float(mask.sum()))
-    return out
-
-
 def _symmetric(
     names: Sequence[str], left: Sequence[float], right: Sequence[float]
 ) -> dict[str, float]:
@@ -377,55 +355,8 @@ _WORD_NAMES = tuple(
 )
 
 
-def pair_features(a: Sentence, b: Sentence) -> dict[str, float]:
-    """Named features of a pair; symmetric, so the order of the two does not matter."""
-    from rapidfuzz.distance import LCSseq
-
-    sim = a.vectors @ b.vectors.T
-    side_a = _token_side(_best(sim, 1, len(a.vectors)), a.weights)
-    side_b = _token_side(_best(sim, 0, len(b.vectors)), b.weights)
-    pa, pb = side_a[0], side_b[0]
-    word_sim = a.word_vectors @ b.word_vectors.T
-    words_a = _word_side(_best(word_sim, 1, len(a.word_list)), a, frozenset(b.word_list))
-    words_b = _word_side(_best(word_sim, 0, len(b.word_list)), b, frozenset(a.word_list))
-    content = _overlap(a.content, b.content)
-    grams = _overlap(a.grams, b.grams)
-    na, nb = max(len(a.words), 1), max(len(b.words), 1)
-    lcs = LCSseq.similarity(a.words, b.words)
-    unmatched_numbers = len(a.numbers ^ b.numbers)
-    features = {
-        "cosine": float(a.pooled @ b.pooled),
-        "bert_f": 2 * pa * pb / (pa + pb) if pa + pb > 0 else 0.0,
-        **_symmetric(_TOKEN_NAMES, side_a, side_b),
-        "content_jaccard": content[0],
-        "content_min": content[1],
-        "content_max": content[2],
-        "word_jaccard": _overlap(frozenset(a.words), frozenset(b.words))[0],
-        "gram_jaccard": grams[0],
-        "gram_min": grams[1],
-        "gram_max": grams[2],
-        "length_log_ratio": abs(float(np.log(na / nb))),
-        "length_diff": float(abs(na - nb)),
-        "numbers_unmatched": float(min(unmatched_numbers, 4)),
-        "numbers_mismatch": float(unmatched_numbers > 0),
-        # each gives a number the other lacks: a changed figure rather than an extra one
-        "numbers_conflict": float(bool(a.numbers - b.numbers) and bool(b.numbers - a.numbers)),
-        "numbers_jaccard": _overlap(a.numbers, b.numbers)[0],
-        "names_unmatched": float(min(len(a.names ^ b.names), 6)),
-        "names_jaccard": _overlap(a.names, b.names)[0],
-        "lcs_min": lcs / max(na, nb),
-        "lcs_max": lcs / min(na, nb),
-        "negation_mismatch": float(a.negated != b.negated),
-    }
-    for name, x, y in zip(_WORD_NAMES, words_a, words_b, strict=True):
-        features[f"{name}_min"] = float(np.log1p(min(x, y)))
-        features[f"{name}_max"] = float(np.log1p(max(x, y)))
-        features[f"{name}_sum"] = float(np.log1p(x + y))
-    return features
-
-
 # The thresholds as float32: a float32 array compared with a Python float compares in
-# float32 (NEP 50), so these give the same masks as `best < 0.7` in `pair_features`.
+# float32 (NEP 50), so `best < _SEVEN_TENTHS` is `best < 0.7` evaluated in float32.
 _LEVEL_COLUMN = np.array(_LEVELS, dtype=np.float32)[:, None]
 _HALF, _SEVEN_TENTHS = np.float32(0.5), np.float32(0.7)
 _KINDS = np.array([_NUMERIC, _NAME, _CONTENT], dtype=np.int8)[:, None]
@@ -446,9 +377,9 @@ def _sides(sentence: Sentence) -> _Sides:
     )
 
 
-def _token_side_fast(best: np.ndarray, weights: np.ndarray) -> list[float]:
-    """`_token_side` with the six levels in one array operation (the same values: each
-    row of a 2-D float32 sum is summed as the 1-D sum of that row is)."""
+def _token_side(best: np.ndarray, weights: np.ndarray) -> list[float]:
+    """idf-weighted and plain greedy match, worst token, unaligned idf share and mass;
+    the six levels in one array operation."""
     total = float(weights.sum())
     if not len(best):
         return [0.0, 0.0, 0.0] + [1.0] * len(_LEVELS) + [0.0] * len(_LEVELS)
@@ -458,10 +389,9 @@ def _token_side_fast(best: np.ndarray, weights: np.ndarray) -> list[float]:
     return [weighted, float(best.mean()), float(best.min()), *share.tolist(), *mass.tolist()]
 
 
-def _word_side_fast(
-    best: np.ndarray, side: Sentence, kinds: np.ndarray, other: _Sides
-) -> list[float]:
-    """`_word_side` with the three kinds in one array operation (counts: exact)."""
+def _word_side(best: np.ndarray, side: Sentence, kinds: np.ndarray, other: _Sides) -> list[float]:
+    """Words of each kind the other sentence lacks: absent verbatim, and weakly/not aligned;
+    the three kinds in one array operation."""
     missing = np.fromiter(
         (w not in other.word_set for w in side.word_list), dtype=bool, count=len(side.word_list)
     )
@@ -481,12 +411,16 @@ def _log1p(count: float) -> float:
     return float(np.log1p(count))
 
 
-def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[str, float]]:
-    """`pair_features` of each pair, the same values, with what belongs to one sentence
-    made once per sentence and the per-level and per-kind sums in array operations.
+def pair_features(a: Sentence, b: Sentence) -> dict[str, float]:
+    """Named features of a pair; symmetric, so the order of the two does not matter."""
+    return pair_features_many([(a, b)])[0]
 
-    The matrix products stay one per pair, as in `pair_features`: a product's rounding
-    can depend on the shapes multiplied, and the features must not.
+
+def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[str, float]]:
+    """`pair_features` of each pair, with what belongs to one sentence made once.
+
+    The matrix products stay one per pair: a product's rounding can depend on the shapes
+    multiplied, and a pair's features must not depend on the batch it is scored in.
     """
     from rapidfuzz.distance import LCSseq
 
@@ -502,12 +436,12 @@ def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[
     for a, b in pairs:
         sa, sb = sides(a), sides(b)
         sim = a.vectors @ b.vectors.T
-        side_a = _token_side_fast(_best(sim, 1, len(a.vectors)), a.weights)
-        side_b = _token_side_fast(_best(sim, 0, len(b.vectors)), b.weights)
+        side_a = _token_side(_best(sim, 1, len(a.vectors)), a.weights)
+        side_b = _token_side(_best(sim, 0, len(b.vectors)), b.weights)
         pa, pb = side_a[0], side_b[0]
         word_sim = a.word_vectors @ b.word_vectors.T
-        words_a = _word_side_fast(_best(word_sim, 1, len(a.word_list)), a, sa.kinds, sb)
-        words_b = _word_side_fast(_best(word_sim, 0, len(b.word_list)), b, sb.kinds, sa)
+        words_a = _word_side(_best(word_sim, 1, len(a.word_list)), a, sa.kinds, sb)
+        words_b = _word_side(_best(word_sim, 0, len(b.word_list)), b, sb.kinds, sa)
         content = _overlap(a.content, b.content)
         grams = _overlap(a.grams, b.grams)
         na, nb = max(len(a.words), 1), max(len(b.words), 1)
@@ -528,6 +462,7 @@ def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[
             "length_diff": float(abs(na - nb)),
             "numbers_unmatched": float(min(unmatched_numbers, 4)),
             "numbers_mismatch": float(unmatched_numbers > 0),
+            # each gives a number the other lacks: a changed figure rather than an extra one
             "numbers_conflict": float(bool(a.numbers - b.numbers) and bool(b.numbers - a.numbers)),
             "numbers_jaccard": _overlap(a.numbers, b.numbers)[0],
             "names_unmatched": float(min(len(a.names ^ b.names), 6)),
