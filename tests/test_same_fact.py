@@ -266,6 +266,10 @@ def test_scores_reuse_every_text_embed_encoded() -> None:
     assert len(judge._cache) == CACHE_TEXTS
     fresh = SameFactJudge(encoder=_CountingEncoder())  # type: ignore[arg-type]
     assert fresh.scores(pairs) == scores
+    judge.forget()
+    # (to rounding: the classifier's matrix product runs over the whole batch of pairs)
+    assert judge.scores(pairs[:3]) == pytest.approx(scores[:3], rel=1e-9)
+    assert sorted(encoder.encoded) == sorted({t for pair in pairs[:3] for t in pair})
 
 
 def test_word_pieces_are_the_tokeniser_s() -> None:

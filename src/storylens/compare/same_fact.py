@@ -542,6 +542,10 @@ class SameFactJudge:
     def threshold(self) -> float:
         return self._threshold
 
+    def forget(self) -> None:
+        """Drop the token vectors kept between stories (a cold start, for benchmarks)."""
+        self._cache.clear()
+
     def _vectors(self, texts: Sequence[str], keep: int = CACHE_TEXTS) -> dict[str, np.ndarray]:
         """Token vectors of each distinct text, encoded once.
 
