@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from storylens.cli_same_fact import same_fact_command
 from storylens.compare import same_fact as module
+from storylens.compare import same_fact_lexical as lexical_module
 from storylens.compare.same_fact import (
     CACHE_TEXTS,
     SameFactJudge,
@@ -22,6 +23,7 @@ from storylens.compare.same_fact import (
     same_fact,
     token_ids,
 )
+from storylens.compare.same_fact_blocks import Blocks, residual_side, tfkld_pair
 from tests.conftest import EXAMPLES
 
 PARAPHRASES = [
@@ -280,3 +282,129 @@ def test_word_pieces_are_the_tokeniser_s() -> None:
         assert [list(p) for _, p in pieces] == [
             module.wordpiece(w, vocab) for w in module.basic_words(text)
         ]
+
+
+def _lexical_row(a: str, b: str) -> dict[str, float]:
+    return dict(
+        zip(
+            lexical_module.LEXICAL_NAMES,
+            lexical_module.lexical_features(lexical_module.lexical(a), lexical_module.lexical(b)),
+            strict=True,
+        )
+    )
+
+
+def test_lexical_features_on_hand_made_pairs() -> None:
+    same = _lexical_row("The cat sat on the mat.", "The cat sat on the mat.")
+    for name, value in same.items():
+        if name.endswith(("_min", "_max", "_f")) or name.startswith(("char_lcs", "fuzz")):
+            assert value == 1.0, name
+    assert same["char_levenshtein"] == 1.0
+    assert same["word_run"] == 6.0 and same["word_run_share"] == 1.0
+    assert same["char_length_diff"] == 0.0 and same["dates_mismatch"] == 0.0
+
+    row = _lexical_row("The cat sat on the mat", "The cat sat on a mat")
+    # words {the cat sat on mat} vs {the cat sat on a mat}: 5 shared of 5 and of 6
+    assert row["word1_min"] == pytest.approx(5 / 6)
+    assert row["word1_max"] == 1.0
+    assert row["word1_f"] == pytest.approx(2 * (5 / 6) / (1 + 5 / 6))
+    # bigrams: the cat, cat sat, sat on shared; on the / the mat against on a / a mat
+    assert row["word2_min"] == row["word2_max"] == pytest.approx(3 / 5)
+    assert row["word4_min"] == row["word4_max"] == pytest.approx(1 / 3)
+    assert row["word_run"] == 4.0  # "the cat sat on"
+    assert row["word_run_share"] == pytest.approx(4 / 6)
+    assert row["char_length_diff"] == 2.0
+    # content words (stopwords dropped): {cat sat mat} on both sides
+    assert row["content1_min"] == 1.0
+
+    stems = _lexical_row("Police reported arrests", "Police report arrest")
+    assert stems["word1_max"] == pytest.approx(1 / 3)  # only "police" as written
+    assert stems["stem1_min"] == stems["stem2_min"] == 1.0  # stems meet
+    assert lexical_module.stem("reported") == lexical_module.stem("reports") == "report"
+
+    dates = _lexical_row("He may resign on Monday, 10% of staff said", "He resigned on Tuesday")
+    assert dates["dates_unmatched"] == 2.0 and dates["dates_mismatch"] == 1.0
+    assert dates["percent_mismatch"] == 1.0 and dates["dollar_mismatch"] == 0.0
+    may = _lexical_row("Prices may rise.", "Prices may fall.")
+    assert may["dates_mismatch"] == 0.0  # "may" the verb is no month
+    quoted = _lexical_row('"We will win," he said.', "He said they would win?")
+    assert quoted["quote_mismatch"] == 2.0 and quoted["question_mismatch"] == 1.0
+    assert lexical_module.longest_run(("a", "b", "c", "d"), ("x", "b", "c", "y", "c", "d")) == 2
+
+
+def test_lexical_features_are_symmetric_and_bounded() -> None:
+    texts = [*PARAPHRASES[0], *DIFFERENT[1], *NUMBER_CHANGED[0], "", "!!!", "No."]
+    shares = [n for n in lexical_module.LEXICAL_NAMES if n.endswith(("_min", "_max", "_f"))]
+    for a in texts:
+        for b in texts:
+            forward, backward = _lexical_row(a, b), _lexical_row(b, a)
+            assert forward == backward, (a, b)
+            assert all(0.0 <= forward[n] <= 1.0 for n in shares)
+
+
+def test_tfkld_and_residual_blocks_by_hand() -> None:
+    blocks = Blocks(
+        vocab={"cat": 0, "sat": 1, "cat sat": 2},
+        projection=np.array([[1, 0], [0, 2], [3, 3]], dtype=np.float32),
+        tfkld_coef=np.array([1.0, 1.0, 0.0, 0.0, 2.0]),
+        tfkld_bias=-1.0,
+        residual_coef=np.ones(4),
+        residual_bias=0.5,
+    )
+    a = blocks.tfkld_vector(frozenset({"cat", "cat sat", "dog"}))  # "dog" is not kept
+    b = blocks.tfkld_vector(frozenset({"sat"}))
+    assert a.tolist() == [4.0, 3.0] and b.tolist() == [0.0, 2.0]
+    cosine = 6.0 / (5.0 * 2.0)
+    assert tfkld_pair(a, b).tolist() == pytest.approx([4, 5, 4, 1, cosine])
+    assert blocks.tfkld_logit(a, b) == pytest.approx(9.0 + 2 * cosine - 1.0)
+    assert blocks.tfkld_logit(a, b) == blocks.tfkld_logit(b, a)
+    empty = blocks.tfkld_vector(frozenset())
+    assert tfkld_pair(empty, b)[-1] == 0.0
+    # a token matched at 0.7 or better adds nothing; one at 0.2 adds half its vector
+    vectors = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    side = residual_side(np.array([0.9, 0.2], dtype=np.float32), vectors)
+    assert side.tolist() == pytest.approx([0.0, 0.5])
+    other = residual_side(np.array([0.7, 0.7], dtype=np.float32), vectors)
+    assert other.tolist() == [0.0, 0.0]
+    assert blocks.residual_logit(side, other) == pytest.approx(0.5 + 0.5 + 0.5)
+    assert residual_side(np.zeros(0, np.float32), np.zeros((0, 2), np.float32)).shape == (2,)
+
+
+def test_shipped_model_has_its_blocks() -> None:
+    spec = module.load_model()
+    assert spec["features"][-2:] == ["tfkld_logit", "residual_logit"]
+    assert len(spec["features"]) == len(spec["mean"]) == len(spec["layers"][0]["weights"])
+    assert module.BLOCKS_PATH.stat().st_size < 3_000_000
+    blocks = Blocks.from_arrays(spec["blocks"])
+    assert 0 < len(blocks.vocab) <= 5000
+    assert blocks.projection.shape[0] == len(blocks.vocab)
+    assert blocks.tfkld_coef.shape == (2 * blocks.projection.shape[1] + 1,)
+    assert blocks.residual_coef.shape == (2 * 384,)
+    hyper = spec["hyperparameters"]
+    assert hyper["tfkld_prior"] in (1.0, 10.0, 100.0)
+    assert hyper["final_c"] in (0.1, 1.0)
+
+
+def test_blocks_enter_the_features(judge: SameFactJudge) -> None:
+    assert judge.blocks is not None
+    texts = sorted({t for pair in PARAPHRASES + DIFFERENT for t in pair})
+    vectors = judge.encoder.token_vectors(texts)
+    sentence = {t: describe(t, v, judge.idf) for t, v in zip(texts, vectors, strict=True)}
+    pairs = [(sentence[a], sentence[b]) for a, b in PARAPHRASES + DIFFERENT]
+    many = pair_features_many(pairs, judge.blocks)
+    for (a, b), row in zip(pairs, many, strict=True):
+        assert row == pair_features(a, b, judge.blocks)
+        assert row == pytest.approx(pair_features(b, a, judge.blocks), rel=1e-9)  # symmetric
+        assert list(row) == judge.classifier.features
+    # paraphrases get higher block logits than unrelated pairs
+    para, diff = many[: len(PARAPHRASES)], many[len(PARAPHRASES) :]
+    for name in ("tfkld_logit", "residual_logit"):
+        assert min(r[name] for r in para) > max(r[name] for r in diff), name
+
+
+def test_scores_do_not_depend_on_a_large_batch(judge: SameFactJudge) -> None:
+    pairs = PARAPHRASES + DIFFERENT + NUMBER_CHANGED
+    together = judge.scores(pairs * 7)
+    for index, pair in enumerate(pairs):
+        alone = judge.scores([pair])[0]
+        assert all(abs(s - alone) < 1e-12 for s in together[index :: len(pairs)])

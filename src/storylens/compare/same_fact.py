@@ -1,12 +1,16 @@
 """Same-fact judgement: do two sentences report the same thing?
 
-No cross-encoder installs from PyPI without torch, so the judge is a small classifier
+No cross-encoder installs from PyPI without torch, so the judge is a logistic regression
 over features of a bi-encoder (int8 all-MiniLM-L6-v2 via onnxruntime) and of the words:
 idf-weighted greedy token alignment (BERTScore-style) catches paraphrase, the mass of
 unaligned tokens catches the extra clause that makes most MRPC negatives, and numbers,
-names and negation that one sentence has and the other lacks catch changed facts. The
-weights (`same_fact_model.json`) are fitted on MRPC train.tsv only by
-`benchmarks/train_same_fact.py`; `benchmarks/same_fact.py` measures them.
+names and negation that one sentence has and the other lacks catch changed facts.
+Surface measures (`same_fact_lexical`: word, stem and character n-gram precision, edit
+similarities, dates and marks) add what the annotators saw in the wording, and two
+stacked blocks (`same_fact_blocks`: TF-KLD over stemmed n-grams, and the meaning of the
+unaligned tokens) enter as logits. Everything is numpy and rapidfuzz at run time. The
+weights (`same_fact_model.json`, `same_fact_blocks.npz`) are fitted on MRPC train.tsv
+only by `benchmarks/train_same_fact.py`; `benchmarks/same_fact.py` measures them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from storylens.compare.same_fact_blocks import Blocks, residual_side
+from storylens.compare.same_fact_lexical import (
+    LEXICAL_NAMES,
+    STOPWORDS,
+    Lexical,
+    lexical,
+    lexical_features,
+    stem,
+)
 
 HERE = Path(__file__).resolve().parent
 VOCAB_PATH = HERE / "minilm_vocab.txt"
@@ -186,34 +200,19 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION_TEXT = "not no never none nobody nothing neither nor cannot without"
 _NEGATION = frozenset(_NEGATION_TEXT.split())
-_STOPWORDS_TEXT = """a about above after again against all also am an and any are as at be
-    because been before being below between both but by can could did do does doing down
-    during each few for from further had has have having he her here hers herself him himself
-    his how i if in into is it its itself just me more most my myself now of off on once only
-    or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves said says say told tell according"""
-_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+_STOPWORDS = STOPWORDS
+_stem = stem
 # Best-match similarity levels below which a token counts as unaligned.
 _LEVELS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # Word kinds for unaligned-word counts: numbers, names, other content words.
 _NUMERIC, _NAME, _CONTENT, _FUNCTION = 1, 2, 3, 0
 MODEL_PATH = HERE / "same_fact_model.json"
+BLOCKS_PATH = HERE / "same_fact_blocks.npz"
 CACHE_TEXTS = 512  # texts whose token vectors a judge keeps between stories (~30 MB)
 
 
 def _clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
-
-
-def _stem(word: str) -> str:
-    """Crude suffix stripping: enough for 'reports'/'reported' to meet, no model needed."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def _number(token: str) -> str:
@@ -240,6 +239,7 @@ class Sentence:
     names: frozenset[str]
     grams: frozenset[str]
     negated: bool
+    lexical: Lexical  # word, stem and character n-grams (`same_fact_lexical`)
 
 
 class Idf:
@@ -311,6 +311,7 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
         names=names,
         grams=frozenset(lowered[i : i + 4] for i in range(max(1, len(lowered) - 3))),
         negated=any(w in _NEGATION or w.endswith("n't") for w in words),
+        lexical=lexical(text),
     )
 
 
@@ -369,11 +370,16 @@ class _Sides:
     word_set: frozenset[str]
     words: frozenset[str]
     kinds: np.ndarray  # (3, words): the word is a number / name / content word
+    tfkld: np.ndarray | None  # latent TF-KLD vector, when the blocks are scored
 
 
-def _sides(sentence: Sentence) -> _Sides:
+def _sides(sentence: Sentence, blocks: Blocks | None = None) -> _Sides:
+    grams = sentence.lexical.stem_grams
     return _Sides(
-        frozenset(sentence.word_list), frozenset(sentence.words), sentence.kinds == _KINDS
+        frozenset(sentence.word_list),
+        frozenset(sentence.words),
+        sentence.kinds == _KINDS,
+        None if blocks is None else blocks.tfkld_vector(grams[0] | grams[1]),
     )
 
 
@@ -411,12 +417,16 @@ def _log1p(count: float) -> float:
     return float(np.log1p(count))
 
 
-def pair_features(a: Sentence, b: Sentence) -> dict[str, float]:
-    """Named features of a pair; symmetric, so the order of the two does not matter."""
-    return pair_features_many([(a, b)])[0]
+def pair_features(a: Sentence, b: Sentence, blocks: Blocks | None = None) -> dict[str, float]:
+    """Named features of a pair; symmetric, so the order of the two does not matter.
+
+    With `blocks`, the TF-KLD and residual blocks' logits are two more features."""
+    return pair_features_many([(a, b)], blocks)[0]
 
 
-def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[str, float]]:
+def pair_features_many(
+    pairs: Sequence[tuple[Sentence, Sentence]], blocks: Blocks | None = None
+) -> list[dict[str, float]]:
     """`pair_features` of each pair, with what belongs to one sentence made once.
 
     The matrix products stay one per pair: a product's rounding can depend on the shapes
@@ -429,15 +439,16 @@ def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[
     def sides(sentence: Sentence) -> _Sides:
         found = made.get(id(sentence))
         if found is None:
-            found = made[id(sentence)] = _sides(sentence)
+            found = made[id(sentence)] = _sides(sentence, blocks)
         return found
 
     rows = []
     for a, b in pairs:
         sa, sb = sides(a), sides(b)
         sim = a.vectors @ b.vectors.T
-        side_a = _token_side(_best(sim, 1, len(a.vectors)), a.weights)
-        side_b = _token_side(_best(sim, 0, len(b.vectors)), b.weights)
+        best_a, best_b = _best(sim, 1, len(a.vectors)), _best(sim, 0, len(b.vectors))
+        side_a = _token_side(best_a, a.weights)
+        side_b = _token_side(best_b, b.weights)
         pa, pb = side_a[0], side_b[0]
         word_sim = a.word_vectors @ b.word_vectors.T
         words_a = _word_side(_best(word_sim, 1, len(a.word_list)), a, sa.kinds, sb)
@@ -475,12 +486,20 @@ def pair_features_many(pairs: Sequence[tuple[Sentence, Sentence]]) -> list[dict[
             features[f"{name}_min"] = _log1p(min(x, y))
             features[f"{name}_max"] = _log1p(max(x, y))
             features[f"{name}_sum"] = _log1p(x + y)
+        features.update(zip(LEXICAL_NAMES, lexical_features(a.lexical, b.lexical), strict=True))
+        if blocks is not None:
+            assert sa.tfkld is not None and sb.tfkld is not None
+            features["tfkld_logit"] = blocks.tfkld_logit(sa.tfkld, sb.tfkld)
+            features["residual_logit"] = blocks.residual_logit(
+                residual_side(best_a, a.vectors), residual_side(best_b, b.vectors)
+            )
         rows.append(features)
     return rows
 
 
 class Classifier:
-    """Standardise, then a small feed-forward net (no hidden layer = logistic regression)."""
+    """Standardise, then a small feed-forward net (no hidden layer = logistic regression,
+    which is what ships)."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.features: list[str] = list(spec["features"])
@@ -536,6 +555,8 @@ class SameFactJudge:
         self.classifier = Classifier(spec)
         self._threshold = float(spec["threshold"] if threshold is None else threshold)
         self.conflict_cap = float(spec["number_conflict_cap"])
+        arrays = spec.get("blocks")
+        self.blocks = None if arrays is None else Blocks.from_arrays(arrays)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
@@ -585,7 +606,9 @@ class SameFactJudge:
             return []
         vectors = self._vectors([t for pair in pairs for t in pair])
         described = {text: describe(text, v, self.idf) for text, v in vectors.items()}
-        rows = pair_features_many([(described[_clean(a)], described[_clean(b)]) for a, b in pairs])
+        rows = pair_features_many(
+            [(described[_clean(a)], described[_clean(b)]) for a, b in pairs], self.blocks
+        )
         probabilities = self.classifier.probabilities(rows)
         return [float(p) for p in cap_conflicts(probabilities, rows, self.conflict_cap)]
 
@@ -595,9 +618,13 @@ class SameFactJudge:
 
 
 def load_model(path: Path = MODEL_PATH) -> dict[str, Any]:
-    """The shipped weights (written by `benchmarks/train_same_fact.py`)."""
+    """The shipped weights (written by `benchmarks/train_same_fact.py`): the classifier
+    and idf from the JSON file, the stacked blocks' arrays from the .npz it names."""
     with path.open(encoding="utf-8") as handle:
         spec: dict[str, Any] = json.load(handle)
+    if "blocks_file" in spec:
+        with np.load(path.parent / spec["blocks_file"], allow_pickle=False) as arrays:
+            spec["blocks"] = {name: arrays[name] for name in arrays.files}
     return spec
 
 
