@@ -210,11 +210,6 @@ def test_facts_unique_to_one_outlet(report: Report, name: str, pattern: str, out
         assert f["coverage"] == "one"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KC's 'Schools in the evacuation zone stayed shut' scores below the alignment's "
-    "LINK_FLOOR against the others' 'Schools in the three districts were closed' (issue 5 open)",
-)
 def test_schools_closed_is_shared_by_all_four(report: Report) -> None:
     facts = report.facts_with(r"schools .*(closed|shut) on Monday")
     assert [report.outlets_of(f) for f in facts] == [ALL]

@@ -81,15 +81,7 @@ def _ids(cases: list[Any]) -> list[str]:
 
 SHARED_FACTS: list[Any] = [
     ("cannot prevent", r"cannot prevent Ukraine", r"We cannot prevent it"),
-    pytest.param(
-        "impossible",
-        r"impossible",
-        r"It is impossible",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=MISSED,
-        ),
-    ),
+    ("impossible", r"impossible", r"It is impossible"),
     ("minimise", r"minimi[sz]e the consequences", r"minimi[sz]e the consequences"),
     pytest.param(
         "do what is necessary",

@@ -20,6 +20,7 @@ from storylens.compare.discrepancies import find_discrepancies
 from storylens.compare.framing import frame_article
 from storylens.compare.matrix import fact_matrix
 from storylens.compare.model import ArticleInfo, Comparison
+from storylens.compare.relation import RelationModel
 from storylens.compare.summary import summarise
 from storylens.compare.timeline import build_timeline
 from storylens.compare.units import claim_units
@@ -85,10 +86,11 @@ def compare(
     nlp: Language | None = None,
     judge: SameFactScorer | None = None,
     story_id: str | None = None,
+    relation: RelationModel | None = None,
 ) -> Comparison:
     """Lay out what each article of one story says, every figure tied to its spans."""
     comparison, _ = compare_with_analyses(
-        articles, zone=zone, nlp=nlp, judge=judge, story_id=story_id
+        articles, zone=zone, nlp=nlp, judge=judge, story_id=story_id, relation=relation
     )
     return comparison
 
@@ -100,6 +102,7 @@ def compare_with_analyses(
     nlp: Language | None = None,
     judge: SameFactScorer | None = None,
     story_id: str | None = None,
+    relation: RelationModel | None = None,
 ) -> tuple[Comparison, list[ArticleAnalysis]]:
     """`compare`, also returning each article's parse (entities, quotes, sentences).
 
@@ -115,7 +118,9 @@ def compare_with_analyses(
     one process run one at a time (the command line, the server's one worker thread).
     """
     with threadpool_limits(1, user_api="blas"):
-        return _compare(articles, zone=zone, nlp=nlp, judge=judge, story_id=story_id)
+        return _compare(
+            articles, zone=zone, nlp=nlp, judge=judge, story_id=story_id, relation=relation
+        )
 
 
 def _compare(
@@ -125,6 +130,7 @@ def _compare(
     nlp: Language | None,
     judge: SameFactScorer | None,
     story_id: str | None,
+    relation: RelationModel | None,
 ) -> tuple[Comparison, list[ArticleAnalysis]]:
     ordered = sorted(_unique(articles), key=publication_order)
     outlets = outlet_names(ordered)
@@ -147,7 +153,12 @@ def _compare(
         judge = default_judge()
     article_ids = [a.id for a in ordered]
     facts = align_facts(
-        units, article_ids=article_ids, quote_groups=groups, origin_of=origin_of, judge=judge
+        units,
+        article_ids=article_ids,
+        quote_groups=groups,
+        origin_of=origin_of,
+        judge=judge,
+        relation=relation,
     )
     entities = {a.article.id: list(a.entities) for a in analyses}
     comparison = Comparison(
