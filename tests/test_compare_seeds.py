@@ -72,9 +72,6 @@ def report() -> Report:
     return _report()
 
 
-MISSED = "alignment misses this paraphrase across the seeds (issue 5 open: recall)"
-
-
 def _ids(cases: list[Any]) -> list[str]:
     return [str(c.values[0] if hasattr(c, "values") else c[0]) for c in cases]
 
@@ -83,15 +80,7 @@ SHARED_FACTS: list[Any] = [
     ("cannot prevent", r"cannot prevent Ukraine", r"We cannot prevent it"),
     ("impossible", r"impossible", r"It is impossible"),
     ("minimise", r"minimi[sz]e the consequences", r"minimi[sz]e the consequences"),
-    pytest.param(
-        "do what is necessary",
-        r"everything that is necessary",
-        r"everything that is necessary",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=MISSED,
-        ),
-    ),
+    ("do what is necessary", r"everything that is necessary", r"everything that is necessary"),
     ("efforts in vain", r"efforts .*in vain", r"efforts .*in vain"),
     ("made official", r"made official what was real", r"made official what was real"),
     ("adversary", r"adversary", r"adversary"),

@@ -146,8 +146,11 @@ def align_facts(
     content = [frozenset(content_words(t)) for t in plain]
     dependent = [_dependent(t, c) for t, c in zip(plain, content, strict=True)]
     # what the judge reads: a dependent unit together with its context
+    read_with = context_units(units, dependent)
     context = context_texts(units, plain, dependent)
     texts = [context.get(i, t) for i, t in enumerate(plain)]
+    # a unit read with its context matches that context trivially: no link between them
+    own_context = {(min(i, k), max(i, k)) for i, before in read_with.items() for k in before}
     vectors = np.asarray(judge.embed(texts), dtype=np.float32)
     cosine = vectors @ vectors.T
     articles = np.array([position.get(u.article_id, len(position)) for u in units])
@@ -159,7 +162,7 @@ def align_facts(
     cross = articles[:, None] != articles[None, :]
 
     near = _near_copies(units, plain, cosine, articles)
-    candidates = _candidates(cosine, articles) - set(near)
+    candidates = _candidates(cosine, articles) - set(near) - own_context
     group_pairs = _quote_group_pairs(units, quote_groups)
     to_score = sorted((candidates | group_pairs) - set(near))
     to_score = [p for p in to_score if _speakers_ok(units[p[0]], units[p[1]])]
@@ -396,13 +399,21 @@ def _quote_group_links(
 def context_texts(
     units: Sequence[ClaimUnit], texts: Sequence[str], dependent: Sequence[bool]
 ) -> dict[int, str]:
-    """What a dependent unit ("It is impossible.") says once its context is read with it.
+    """What a dependent unit ("It is impossible.") says once its context is read with it."""
+    return {
+        i: " ".join(texts[k] for k in reversed(before)) + " " + texts[i]
+        for i, before in context_units(units, dependent).items()
+    }
+
+
+def context_units(units: Sequence[ClaimUnit], dependent: Sequence[bool]) -> dict[int, list[int]]:
+    """The units a dependent unit is read with, nearest first.
 
     The context is the units before it in its paragraph, back to the nearest one that
     stands on its own; a dependent unit that opens the lead leans on the headline (which
     restates the lead). At most CONTEXT_UNITS units are read before it.
     """
-    out: dict[int, str] = {}
+    out: dict[int, list[int]] = {}
     for i, unit in enumerate(units):
         if not dependent[i] or unit.section == "headline":
             continue
@@ -426,7 +437,7 @@ def context_texts(
             ]
             before += heads[:1]
         if before:
-            out[i] = " ".join(texts[k] for k in reversed(before)) + " " + texts[i]
+            out[i] = before
     return out
 
 
