@@ -238,9 +238,7 @@ def test_a_dependent_unit_does_not_join_the_context_it_is_read_with() -> None:
     contains that clause: the two would match trivially, and are two claims."""
     a = _units("A", ["Moscow can minimise the consequences", "adding that it will do it all."])
     b = _units("B", ["Russia will do it all, the Kremlin said."])
-    assert context_texts(a, [u.text for u in a], [False, True]) == {
-        1: a[0].text + " " + a[1].text
-    }
+    assert context_texts(a, [u.text for u in a], [False, True]) == {1: a[0].text + " " + a[1].text}
     facts = _align([*a, *b], ["A", "B"])
     assert _fact_of(facts, "A", "minimise") is not _fact_of(facts, "A", "adding")
 

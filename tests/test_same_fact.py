@@ -332,6 +332,26 @@ def test_lexical_features_on_hand_made_pairs() -> None:
     assert lexical_module.longest_run(("a", "b", "c", "d"), ("x", "b", "c", "y", "c", "d")) == 2
 
 
+def test_gram_sets_match_their_definitions() -> None:
+    """The fast n-gram builders give exactly the sets their plain definitions give."""
+    multiplier = int(lexical_module._MULTIPLIER)
+    for text in [*PARAPHRASES[0], *NUMBER_CHANGED[0], "", "a", "ab b", "ab cd", "Zürich’s"]:
+        words = tuple(text.lower().split())
+        for n in (1, 2, 3, 4, 5):
+            plain = {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+            assert lexical_module._grams(words, n) == plain
+        for n, grams in zip(
+            lexical_module.CHAR_ORDERS, lexical_module._char_grams(text), strict=True
+        ):
+            hashes: set[int] = set()
+            for i in range(len(text) - n + 1):
+                value = 0
+                for ch in text[i : i + n]:
+                    value = (value * multiplier + ord(ch)) % 2**64
+                hashes.add(value)
+            assert grams == hashes, (text, n)
+
+
 def test_lexical_features_are_symmetric_and_bounded() -> None:
     texts = [*PARAPHRASES[0], *DIFFERENT[1], *NUMBER_CHANGED[0], "", "!!!", "No."]
     shares = [n for n in lexical_module.LEXICAL_NAMES if n.endswith(("_min", "_max", "_f"))]

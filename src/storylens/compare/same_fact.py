@@ -276,13 +276,13 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
     names = frozenset(w.lower() for i, w in enumerate(raw) if w[:1].isupper() and i > 0)
     ids: list[int] = []
     word_list: list[str] = []
-    word_rows: list[np.ndarray] = []
+    starts: list[int] = []  # each word's first wordpiece
     kinds: list[int] = []
     room = len(vectors) - 2  # wordpieces that fit between [CLS] and [SEP]
     for word, pieces in _word_pieces(text):
         if len(ids) + len(pieces) > room:
             break
-        word_rows.append(vectors[1 + len(ids) : 1 + len(ids) + len(pieces)].mean(axis=0))
+        starts.append(len(ids))
         ids.extend(pieces)
         word_list.append(word)
         if not word.isalnum() or word in _STOPWORDS:
@@ -294,15 +294,25 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
         else:
             kinds.append(_CONTENT)
     inner = vectors[1 : 1 + len(ids)]
+    if starts:
+        # each word's mean wordpiece vector, bit for bit as `.mean(axis=0)` of its rows
+        # gives it: the rows added one by one in float32, then divided by their count
+        first = np.array(starts)
+        counts = np.diff(np.append(first, len(ids)))
+        sums = inner[first]
+        for k in range(1, int(counts.max())):
+            longer = counts > k
+            sums[longer] += inner[first[longer] + k]
+        word_vectors = _unit((sums / counts[:, None]).astype(np.float32))
+    else:
+        word_vectors = np.zeros((0, vectors.shape[1]), np.float32)
     words = tuple(w.lower() for w in raw)
     lowered = " ".join(words)
     return Sentence(
         vectors=_unit(inner) if len(ids) else np.zeros((0, vectors.shape[1]), np.float32),
         weights=idf.weights(ids),
         pooled=_unit(vectors.mean(axis=0)),
-        word_vectors=_unit(np.stack(word_rows))
-        if word_rows
-        else np.zeros((0, vectors.shape[1]), np.float32),
+        word_vectors=word_vectors,
         word_list=tuple(word_list),
         kinds=np.array(kinds, dtype=np.int8),
         words=words,

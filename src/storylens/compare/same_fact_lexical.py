@@ -54,7 +54,11 @@ def stem(word: str) -> str:
 
 
 def _grams(words: tuple[str, ...], n: int) -> frozenset[str]:
-    return frozenset(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    """The word n-grams, each its words joined by single spaces."""
+    if n == 1:
+        return frozenset(words)
+    # n copies of the words, each shifted one further; zip stops with the last gram
+    return frozenset(map(" ".join, zip(*(words[k:] for k in range(n)), strict=False)))
 
 
 _MULTIPLIER = np.uint64(0x100000001B3)  # FNV-1 64-bit prime
@@ -64,20 +68,17 @@ def _char_grams(text: str) -> tuple[frozenset[int], ...]:
     """The character n-grams of `text` (n in CHAR_ORDERS) as 64-bit polynomial hashes.
 
     Slicing a string into ~500 grams costs 0.2 ms a sentence; the hashes are one array
-    operation per n. Two different grams share a hash with odds of about 2^-64 per pair
-    of grams, which no overlap count will show.
+    operation per n, each order's from the order below. Two different grams share a
+    hash with odds of about 2^-64 per pair of grams, which no overlap count will show.
     """
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     out = []
-    for n in CHAR_ORDERS:
-        count = len(codes) - n + 1
-        if count <= 0:
-            out.append(frozenset[int]())
-            continue
-        hashes = codes[:count].copy()
-        for k in range(1, n):
-            hashes = hashes * _MULTIPLIER + codes[k : k + count]
-        out.append(frozenset(hashes.tolist()))
+    hashes = codes  # the 1-grams; each order extends the last by one character (Horner)
+    for n in range(1, max(CHAR_ORDERS) + 1):
+        if n > 1:
+            hashes = hashes[: max(len(codes) - n + 1, 0)] * _MULTIPLIER + codes[n - 1 :]
+        if n in CHAR_ORDERS:
+            out.append(frozenset(hashes.tolist()))
     return tuple(out)
 
 
