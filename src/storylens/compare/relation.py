@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -95,29 +95,28 @@ class RelationModel:
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logit, -40.0, 40.0))))
 
 
+def _counts(bags: Sequence[Iterable[str]]) -> np.ndarray:
+    """How often each item occurs in each bag: one row per bag, one column per item."""
+    vocabulary: dict[str, int] = {}
+    for bag in bags:
+        for item in bag:
+            vocabulary.setdefault(item, len(vocabulary))
+    counts = np.zeros((len(bags), max(len(vocabulary), 1)), dtype=np.float32)
+    for row, bag in enumerate(bags):
+        for item in bag:
+            counts[row, vocabulary[item]] += 1.0
+    return counts
+
+
 def _shared(sets: Sequence[frozenset[str]]) -> np.ndarray:
     """Count of items each two sets share, as an N x N matrix."""
-    vocabulary: dict[str, int] = {}
-    for items in sets:
-        for item in items:
-            vocabulary.setdefault(item, len(vocabulary))
-    incidence = np.zeros((len(sets), max(len(vocabulary), 1)), dtype=np.float32)
-    for row, items in enumerate(sets):
-        for item in items:
-            incidence[row, vocabulary[item]] = 1.0
+    incidence = _counts(sets)
     return np.asarray(incidence @ incidence.T)
 
 
 def _story_idf_cosine(words: Sequence[list[str]]) -> np.ndarray:
     """Cosine of content-word counts weighted by idf over the story's own units."""
-    vocabulary: dict[str, int] = {}
-    for unit_words in words:
-        for word in unit_words:
-            vocabulary.setdefault(word, len(vocabulary))
-    counts = np.zeros((len(words), max(len(vocabulary), 1)), dtype=np.float32)
-    for row, unit_words in enumerate(words):
-        for word in unit_words:
-            counts[row, vocabulary[word]] += 1.0
+    counts = _counts(words)
     documents = (counts > 0).sum(axis=0)
     idf = np.log((len(words) + 1) / (documents + 1)) + 1.0
     weighted = counts * idf.astype(np.float32)

@@ -200,8 +200,6 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NEGATION_TEXT = "not no never none nobody nothing neither nor cannot without"
 _NEGATION = frozenset(_NEGATION_TEXT.split())
-_STOPWORDS = STOPWORDS
-_stem = stem
 # Best-match similarity levels below which a token counts as unaligned.
 _LEVELS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # Word kinds for unaligned-word counts: numbers, names, other content words.
@@ -285,7 +283,7 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
         starts.append(len(ids))
         ids.extend(pieces)
         word_list.append(word)
-        if not word.isalnum() or word in _STOPWORDS:
+        if not word.isalnum() or word in STOPWORDS:
             kinds.append(_FUNCTION)
         elif word[0].isdigit():
             kinds.append(_NUMERIC)
@@ -316,7 +314,7 @@ def describe(text: str, vectors: np.ndarray, idf: Idf) -> Sentence:
         word_list=tuple(word_list),
         kinds=np.array(kinds, dtype=np.int8),
         words=words,
-        content=frozenset(_stem(w) for w in words if w not in _STOPWORDS),
+        content=frozenset(stem(w) for w in words if w not in STOPWORDS),
         numbers=frozenset(_number(n) for n in _NUMBER.findall(text)),
         names=names,
         grams=frozenset(lowered[i : i + 4] for i in range(max(1, len(lowered) - 3))),
