@@ -30,7 +30,7 @@ class Blocks:
     """The fitted blocks: TF-KLD's vocabulary and projection, both blocks' regressions."""
 
     vocab: dict[str, int]  # stemmed 1-/2-gram -> row of `projection`
-    projection: np.ndarray  # (grams, dims) float32: KL weight times SVD component
+    projection: np.ndarray  # (grams, dims) float32 (stored as float16): KL weight x SVD component
     tfkld_coef: np.ndarray  # (2 * dims + 1,) float64
     tfkld_bias: float
     residual_coef: np.ndarray  # (2 * hidden,) float64
@@ -52,7 +52,8 @@ class Blocks:
         grams = sorted(self.vocab, key=self.vocab.__getitem__)
         return {
             "tfkld_vocab": np.array(grams, dtype=str),
-            "tfkld_projection": self.projection.astype(np.float32),
+            # float16 holds the rounded projection exactly (fitting rounds it so)
+            "tfkld_projection": self.projection.astype(np.float16),
             "tfkld_coef": self.tfkld_coef,
             "tfkld_bias": np.array(self.tfkld_bias),
             "residual_coef": self.residual_coef,
