@@ -1,7 +1,7 @@
 """Fit the shipped same-fact weights on MRPC train.tsv (only) and write them.
 
     .venv/bin/python benchmarks/train_same_fact.py
-    # -> src/storylens/compare/same_fact_model.json (idf, scaling, final regression,
+    # -> src/storylens/compare/same_fact_model.json (idf, scaling, final classifier,
     #    the hyperparameters inner CV chose) and same_fact_blocks.npz (TF-KLD, residual)
 
 Deterministic: the same data, encoder and scikit-learn version give the same files.
@@ -35,8 +35,10 @@ def main() -> int:
     spec = {
         "about": (
             "same-fact judge weights: standardise features and the two stacked blocks' "
-            "logits, logistic regression, P >= threshold means the same fact; fitted on "
-            "MRPC train.tsv only by benchmarks/train_same_fact.py"
+            "logits, then the final classifier the inner CV chose (a logistic regression, "
+            "or a bag of small ReLU nets whose probabilities are averaged), P >= threshold "
+            "means the same fact; fitted on MRPC train.tsv only by "
+            "benchmarks/train_same_fact.py"
         ),
         "trained_on": {"file": "mrpc/train.tsv", "pairs": len(rows)},
         "packages": package_versions(*PACKAGES),

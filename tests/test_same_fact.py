@@ -393,7 +393,10 @@ def test_tfkld_and_residual_blocks_by_hand() -> None:
 def test_shipped_model_has_its_blocks() -> None:
     spec = module.load_model()
     assert spec["features"][-2:] == ["tfkld_logit", "residual_logit"]
-    assert len(spec["features"]) == len(spec["mean"]) == len(spec["layers"][0]["weights"])
+    members = spec.get("members") or [{"layers": spec["layers"]}]
+    for member in members:
+        assert len(spec["features"]) == len(spec["mean"]) == len(member["layers"][0]["weights"])
+        assert len(member["layers"][-1]["bias"]) == 1
     assert module.BLOCKS_PATH.stat().st_size < 3_000_000
     blocks = Blocks.from_arrays(spec["blocks"])
     assert 0 < len(blocks.vocab) <= 5000
@@ -401,8 +404,33 @@ def test_shipped_model_has_its_blocks() -> None:
     assert blocks.tfkld_coef.shape == (2 * blocks.projection.shape[1] + 1,)
     assert blocks.residual_coef.shape == (2 * 384,)
     hyper = spec["hyperparameters"]
-    assert hyper["tfkld_prior"] in (1.0, 10.0, 100.0)
-    assert hyper["final_c"] in (0.1, 1.0)
+    assert hyper["tfkld_prior"] in (10.0, 100.0, 1000.0, 10000.0)
+    kind = hyper["final"].split(" ")[0]
+    assert kind in ("logistic", "mlp")
+    assert len(members) == (1 if kind == "logistic" else 5)
+
+
+def test_classifier_averages_its_nets_by_hand() -> None:
+    """A regression member and a one-hidden-unit ReLU member: the probability is the
+    mean of the two sigmoids, after standardising."""
+    regression = {"layers": [{"weights": [[2.0], [0.0]], "bias": [-1.0]}]}
+    net = {
+        "layers": [
+            {"weights": [[1.0], [-1.0]], "bias": [0.0]},
+            {"weights": [[3.0]], "bias": [-2.0]},
+        ]
+    }
+    spec = {"features": ["a", "b"], "mean": [1.0, 0.0], "scale": [2.0, 1.0]}
+    classifier = module.Classifier({**spec, "members": [regression, net]})
+    rows = [{"a": 3.0, "b": 0.5}, {"a": 1.0, "b": 2.0}]
+    sigmoid = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    # row 1: standard (1, 0.5): regression 2 - 1 = 1; net relu(0.5) * 3 - 2 = -0.5
+    # row 2: standard (0, 2): regression -1; net relu(-2) = 0 -> -2
+    expected = [(sigmoid(1.0) + sigmoid(-0.5)) / 2, (sigmoid(-1.0) + sigmoid(-2.0)) / 2]
+    assert classifier.probabilities(rows).tolist() == pytest.approx(expected)
+    single = module.Classifier({**spec, "layers": regression["layers"]})
+    assert single.probabilities(rows).tolist() == pytest.approx([sigmoid(1.0), sigmoid(-1.0)])
+    assert classifier.probabilities([]).shape == (0,)
 
 
 def test_blocks_enter_the_features(judge: SameFactJudge) -> None:

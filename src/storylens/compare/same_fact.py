@@ -1,10 +1,12 @@
 """Same-fact judgement: do two sentences report the same thing?
 
-No cross-encoder installs from PyPI without torch, so the judge is a logistic regression
-over features of a bi-encoder (int8 all-MiniLM-L6-v2 via onnxruntime) and of the words:
-idf-weighted greedy token alignment (BERTScore-style) catches paraphrase, the mass of
-unaligned tokens catches the extra clause that makes most MRPC negatives, and numbers,
-names and negation that one sentence has and the other lacks catch changed facts.
+No cross-encoder installs from PyPI without torch, so the judge is a small classifier
+(a bag of five one-hidden-layer nets, chosen over a logistic regression by inner
+cross-validation) over features of a bi-encoder (int8 all-MiniLM-L6-v2 via
+onnxruntime) and of the words: idf-weighted greedy token alignment (BERTScore-style)
+catches paraphrase, the mass of unaligned tokens catches the extra clause that makes
+most MRPC negatives, and numbers, names and negation that one sentence has and the
+other lacks catch changed facts.
 Surface measures (`same_fact_lexical`: word, stem and character n-gram precision, edit
 similarities, dates and marks) add what the annotators saw in the wording, and two
 stacked blocks (`same_fact_blocks`: TF-KLD over stemmed n-grams, and the meaning of the
@@ -506,16 +508,24 @@ def pair_features_many(
 
 
 class Classifier:
-    """Standardise, then a small feed-forward net (no hidden layer = logistic regression,
-    which is what ships)."""
+    """Standardise, then the mean probability of one or more small feed-forward nets.
+
+    A net with no hidden layer is a logistic regression; a bag of one-hidden-layer ReLU
+    nets (fitted from different seeds, averaged) is what `benchmarks/same_fact.py` may
+    choose instead when its inner cross-validation finds the interactions worth it.
+    """
 
     def __init__(self, spec: dict[str, Any]) -> None:
         self.features: list[str] = list(spec["features"])
         self.mean = np.asarray(spec["mean"], dtype=np.float64)
         self.scale = np.asarray(spec["scale"], dtype=np.float64)
-        self.layers = [
-            (np.asarray(layer["weights"], dtype=np.float64), np.asarray(layer["bias"], np.float64))
-            for layer in spec["layers"]
+        members = spec.get("members") or [{"layers": spec["layers"]}]
+        self.members = [
+            [
+                (np.asarray(layer["weights"], np.float64), np.asarray(layer["bias"], np.float64))
+                for layer in member["layers"]
+            ]
+            for member in members
         ]
 
     def probabilities(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
@@ -523,13 +533,20 @@ class Classifier:
         if not rows:
             return np.zeros(0)
         x = np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64)
-        h = (x - self.mean) / self.scale
-        for index, (weights, bias) in enumerate(self.layers):
-            h = h @ weights + bias
-            if index < len(self.layers) - 1:
-                h = np.maximum(h, 0.0)
-        logits = h[:, 0]
-        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40))))
+        return self.probabilities_of(x)
+
+    def probabilities_of(self, x: np.ndarray) -> np.ndarray:
+        """P(same fact) per row of a matrix whose columns are `features`."""
+        standard = (x - self.mean) / self.scale
+        total = np.zeros(len(x))
+        for layers in self.members:
+            h = standard
+            for index, (weights, bias) in enumerate(layers):
+                h = h @ weights + bias
+                if index < len(layers) - 1:
+                    h = np.maximum(h, 0.0)
+            total += 1.0 / (1.0 + np.exp(-np.clip(h[:, 0], -40, 40)))
+        return np.asarray(total / len(self.members))
 
 
 def cap_conflicts(
