@@ -19,8 +19,7 @@ held-out fold:
   fixed a priori; feature scaling and the final classifier. Label = P >= 0.5, as
   shipped, with pairs whose figures conflict capped below the threshold, and the same
   without that cap (MRPC calls some figure changes paraphrases; a news comparison does
-  not). The held-out
-  fold is scored through `SameFactJudge`'s own inference code.
+  not). The held-out fold is scored through `SameFactJudge`'s own inference code.
 * TF-IDF cosine (word unigrams, vectoriser fitted on training-fold sentences) with the
   accuracy-maximising threshold on the training folds;
 * plain embedding cosine (mean-pooled MiniLM, what the interim judge did) with the
@@ -544,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "protocol": (
             f"{FOLDS}-fold stratified CV, fold seeds {', '.join(map(str, SEEDS))}; idf, "
             "TF-KLD and residual blocks (out-of-fold logits from "
-            f"{INNER_FOLDS}-fold inner CV), scaling, final regression, the hyperparameters "
+            f"{INNER_FOLDS}-fold inner CV), scaling, final classifier, the hyperparameters "
             "chosen by inner CV and the baseline thresholds are all fitted on the "
             "training folds only; MRPC test never read; " + GRID_NOTE
         ),
