@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import csv
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -495,13 +496,13 @@ def speed(rows: Sequence[Pair], n: int = 1000) -> dict[str, float]:
     }
 
 
-_SHARED: dict[str, Any] = {}  # rows and vectors, inherited by forked seed workers
+_SHARED: dict[str, Any] = {}  # rows, vectors and BLAS threads, inherited by the workers
 
 
 def _cross_validate_seed(seed: int) -> dict[str, Any]:
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(1):  # one worker per core; BLAS threads would oversubscribe
+    with threadpool_limits(_SHARED["threads"]):  # jobs x threads = cores: no oversubscribing
         return cross_validate(_SHARED["rows"], _SHARED["vectors"], seed)
 
 
@@ -520,15 +521,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     vectors = token_vectors([t for _, a, b in rows for t in (a, b)])
     encode_seconds = time.perf_counter() - started
     results: dict[str, Any] = {}
-    _SHARED.update(rows=rows, vectors=vectors)
-    if args.jobs > 1:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
-            for seed, result in zip(SEEDS, pool.map(_cross_validate_seed, SEEDS), strict=True):
-                results[f"folds_seed_{seed}"] = result
-    else:
-        for seed in SEEDS:
-            results[f"folds_seed_{seed}"] = cross_validate(rows, vectors, seed)
+    _SHARED.update(rows=rows, vectors=vectors, threads=max(1, (os.cpu_count() or 1) // args.jobs))
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(args.jobs, mp_context=context) as pool:
+        for seed, result in zip(SEEDS, pool.map(_cross_validate_seed, SEEDS), strict=True):
+            results[f"folds_seed_{seed}"] = result
     y = np.array([label for label, _, _ in rows])
     results["majority_class_accuracy"] = round(float(max(y.mean(), 1 - y.mean())), 4)
     results["speed"] = speed(rows)

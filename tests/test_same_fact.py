@@ -393,7 +393,7 @@ def test_tfkld_and_residual_blocks_by_hand() -> None:
 def test_shipped_model_has_its_blocks() -> None:
     spec = module.load_model()
     assert spec["features"][-2:] == ["tfkld_logit", "residual_logit"]
-    members = spec.get("members") or [{"layers": spec["layers"]}]
+    members = spec["members"]
     for member in members:
         assert len(spec["features"]) == len(spec["mean"]) == len(member["layers"][0]["weights"])
         assert len(member["layers"][-1]["bias"]) == 1
@@ -428,7 +428,7 @@ def test_classifier_averages_its_nets_by_hand() -> None:
     # row 2: standard (0, 2): regression -1; net relu(-2) = 0 -> -2
     expected = [(sigmoid(1.0) + sigmoid(-0.5)) / 2, (sigmoid(-1.0) + sigmoid(-2.0)) / 2]
     assert classifier.probabilities(rows).tolist() == pytest.approx(expected)
-    single = module.Classifier({**spec, "layers": regression["layers"]})
+    single = module.Classifier({**spec, "members": [regression]})
     assert single.probabilities(rows).tolist() == pytest.approx([sigmoid(1.0), sigmoid(-1.0)])
     assert classifier.probabilities([]).shape == (0,)
 

@@ -519,13 +519,12 @@ class Classifier:
         self.features: list[str] = list(spec["features"])
         self.mean = np.asarray(spec["mean"], dtype=np.float64)
         self.scale = np.asarray(spec["scale"], dtype=np.float64)
-        members = spec.get("members") or [{"layers": spec["layers"]}]
         self.members = [
             [
                 (np.asarray(layer["weights"], np.float64), np.asarray(layer["bias"], np.float64))
                 for layer in member["layers"]
             ]
-            for member in members
+            for member in spec["members"]
         ]
 
     def probabilities(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
